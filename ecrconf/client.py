@@ -1,0 +1,97 @@
+"""The signed client: the only place where HTTP and SigV4 appear.
+
+``EcrClient.call`` sends one operation and returns an ``Exchange``; it never raises for what the
+target does (timeouts, resets, HTML, garbage): those are recorded in the exchange for the checks.
+``prepare`` and ``send`` are apart so that a signed request can be altered before it is sent.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass
+
+import requests
+from requests_aws4auth import AWS4Auth
+
+from ecrconf import protocol
+from ecrconf.exchange import Exchange, Request, Response
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_key: str
+    secret_key: str
+    token: str | None = None
+
+    def __repr__(self) -> str:  # never print a secret, even by accident
+        return f"Credentials(access_key={self.access_key[:4]}…)"
+
+
+class EcrClient:
+    def __init__(self, endpoint: str, region: str, credentials: Credentials, *,
+                 timeout: float = 30.0, connect_timeout: float = 5.0):
+        self.endpoint = endpoint.rstrip("/") + "/"
+        self.region = region
+        self.credentials = credentials
+        self.timeout = (connect_timeout, timeout)
+        self._local = threading.local()
+        self.requests_sent = 0
+        self._count_lock = threading.Lock()
+
+    @property
+    def _session(self) -> requests.Session:
+        # requests.Session is not guaranteed thread-safe: one per thread.
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()
+        return self._local.session
+
+    def auth(self, credentials: Credentials | None = None) -> AWS4Auth:
+        c = credentials or self.credentials
+        return AWS4Auth(c.access_key, c.secret_key, self.region, "ecr", session_token=c.token)
+
+    def prepare(self, operation: str, payload: object = None, *, body: bytes | None = None,
+                headers: dict[str, str] | None = None, sign: bool = True) -> requests.PreparedRequest:
+        """A POST of operation, signed unless sign is False. body overrides the JSON payload."""
+        if body is None:
+            body = json.dumps({} if payload is None else payload).encode()
+        all_headers = {"Content-Type": protocol.CONTENT_TYPE, "X-Amz-Target": protocol.target_header(operation)}
+        all_headers.update(headers or {})
+        request = requests.Request("POST", self.endpoint, headers=all_headers, data=body)
+        if sign:
+            request.auth = self.auth()
+        return self._session.prepare_request(request)
+
+    def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False) -> Exchange:
+        """Send a prepared request as it is; altered=True marks one changed after signing."""
+        body = prepared.body or b""
+        if isinstance(body, str):
+            body = body.encode()
+        signed = "Authorization" in prepared.headers and not altered
+        request = Request(prepared.method or "POST", prepared.url or self.endpoint, dict(prepared.headers),
+                          body, signed_as_sent=signed)
+        with self._count_lock:
+            self.requests_sent += 1
+        start = time.monotonic()
+        try:
+            raw = self._session.send(prepared, timeout=self.timeout, allow_redirects=False)
+            response = Response(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.content)
+            error = None
+        except requests.exceptions.Timeout:
+            response, error = None, f"timed out (connect {self.timeout[0]}s, read {self.timeout[1]}s)"
+        except requests.exceptions.ConnectionError as exc:
+            response, error = None, f"connection failed: {_reason(exc)}"
+        except requests.exceptions.RequestException as exc:
+            response, error = None, f"request failed: {_reason(exc)}"
+        return Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
+
+    def call(self, operation: str, payload: object = None) -> Exchange:
+        return self.send(self.prepare(operation, payload), operation)
+
+
+def _reason(exc: BaseException) -> str:
+    """The innermost cause of a requests error, in one line."""
+    while exc.__context__ is not None and exc.__context__ is not exc:
+        exc = exc.__context__
+    return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]

@@ -1,0 +1,110 @@
+"""One request sent to a target and what came back: the unit every check judges."""
+
+from __future__ import annotations
+
+import json
+import re
+import shlex
+from dataclasses import dataclass, field
+
+EXCERPT = 600
+_SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
+_CREDENTIAL = re.compile(r"(Credential=)([^/,\s]{4})[^/,\s]*")
+SECRET_HEADERS = {"x-amz-security-token"}
+
+
+def redact_header(name: str, value: str) -> str:
+    if name.lower() in SECRET_HEADERS:
+        return "<redacted>"
+    if name.lower() == "authorization":
+        return _CREDENTIAL.sub(r"\1\2…", _SIGNATURE.sub(r"\1<redacted>", value))
+    return value
+
+
+def _excerpt(body: bytes) -> str:
+    text = body.decode("utf-8", errors="replace")
+    return text if len(text) <= EXCERPT else text[:EXCERPT] + f"… ({len(body)} bytes)"
+
+
+@dataclass(frozen=True)
+class Request:
+    method: str
+    url: str
+    headers: dict[str, str]
+    body: bytes
+    # Signed by the client and sent unaltered: a reproduction can re-sign it with curl.
+    signed_as_sent: bool = True
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]  # keys lower-cased
+    body: bytes
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    @property
+    def json(self) -> object | None:
+        """The body parsed as JSON, or None when it is empty or not JSON."""
+        try:
+            return json.loads(self.body) if self.body.strip() else None
+        except ValueError:
+            return None
+
+
+@dataclass(frozen=True)
+class Exchange:
+    operation: str
+    request: Request
+    response: Response | None
+    elapsed: float
+    transport_error: str | None = None  # timeout, reset, refused: set when response is None
+    region: str = field(default="us-east-1", compare=False)
+
+    @property
+    def status(self) -> int | None:
+        return self.response.status if self.response else None
+
+    @property
+    def body(self) -> object | None:
+        return self.response.json if self.response else None
+
+    def describe(self) -> str:
+        """A short, secret-free account of the exchange for a failure message."""
+        sent = f"{self.request.method} {self.request.url} {self.operation} {_excerpt(self.request.body)}"
+        if self.response is None:
+            got = f"no response ({self.transport_error}) after {self.elapsed:.2f}s"
+        else:
+            ctype = self.response.header("content-type") or "no Content-Type"
+            got = f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}"
+        return f"sent: {sent}\ngot:  {got}"
+
+    def as_curl(self) -> str:
+        """A command that sends this request again; credentials come from the environment."""
+        req = self.request
+        parts = ["curl", "-sS", "-i", "-X", req.method]
+        skip = {"content-length", "host", "accept-encoding", "connection", "user-agent", "accept"}
+        if req.signed_as_sent:
+            parts += ["--aws-sigv4", f"aws:amz:{self.region}:ecr",
+                      "--user", _Env("$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY")]
+            skip |= {"authorization", "x-amz-date", "x-amz-content-sha256"}
+            if any(k.lower() == "x-amz-security-token" for k in req.headers):
+                parts += ["-H", _Env("x-amz-security-token: $AWS_SESSION_TOKEN")]
+                skip.add("x-amz-security-token")
+        for name, value in req.headers.items():
+            if name.lower() not in skip:
+                parts += ["-H", f"{name}: {redact_header(name, value)}"]
+        if req.body:
+            parts += ["--data-binary", req.body.decode("utf-8", errors="replace")]
+        parts.append(req.url)
+        return " ".join(_quote(p) for p in parts)
+
+
+class _Env(str):
+    """A word that names environment variables: double-quoted so that the shell expands them."""
+
+
+def _quote(part: str) -> str:
+    return f'"{part}"' if isinstance(part, _Env) else shlex.quote(part)

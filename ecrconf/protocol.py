@@ -1,0 +1,53 @@
+"""How awsJson1_1 names things on the wire, and how clients read errors back.
+
+Error types are read as Smithy's awsJson1_1 clients read them: from ``__type`` (or ``code``) in the
+body, else from the ``X-Amzn-ErrorType`` header; then cut at the first ``:`` and keep what follows
+the first ``#``. The message may be ``message`` or ``Message``.
+"""
+
+from __future__ import annotations
+
+from ecrconf import schemas
+from ecrconf.exchange import Exchange
+
+CONTENT_TYPE = "application/x-amz-json-1.1"
+
+
+def target_header(operation: str) -> str:
+    return f"{schemas.source()['targetPrefix']}.{operation}"
+
+
+def sanitise(raw: str) -> str:
+    name = raw.split(":", 1)[0]
+    return name.split("#", 1)[1] if "#" in name else name
+
+
+def raw_error_type(exchange: Exchange) -> str | None:
+    body = exchange.body
+    if isinstance(body, dict):
+        for key in ("__type", "code"):
+            if isinstance(body.get(key), str) and body[key]:
+                return body[key]
+    if exchange.response is not None:
+        return exchange.response.header("x-amzn-errortype")
+    return None
+
+
+def error_type(exchange: Exchange) -> str | None:
+    raw = raw_error_type(exchange)
+    return sanitise(raw) if raw else None
+
+
+def error_message(exchange: Exchange) -> str | None:
+    body = exchange.body
+    if isinstance(body, dict):
+        for key in ("message", "Message"):
+            if isinstance(body.get(key), str):
+                return body[key]
+    return None
+
+
+def media_type(exchange: Exchange) -> str | None:
+    """The response's Content-Type without parameters, lower-cased."""
+    value = exchange.response.header("content-type") if exchange.response else None
+    return value.split(";", 1)[0].strip().lower() if value else None
