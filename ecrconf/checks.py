@@ -1,0 +1,137 @@
+"""Checks: plain functions over an Exchange that raise when the target deviates.
+
+A deviation raises ``ConformanceFailure`` (an AssertionError: the test FAILS). A target that gives
+no answer at all (timeout, reset, refused) raises ``TargetUnresponsive``: the run cannot judge
+that exchange, which is a different outcome from a wrong answer.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection
+from functools import cache
+from pathlib import Path
+
+from ecrconf import protocol, schemas
+from ecrconf.exchange import Exchange
+
+COMMON_ERRORS_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "common_errors.json"
+VALIDATION_ERRORS = frozenset({"InvalidParameterException", "ValidationException"})
+SERIALIZATION_ERRORS = VALIDATION_ERRORS | {"SerializationException"}
+
+
+class ConformanceFailure(AssertionError):
+    def __init__(self, title: str, *, received: str, expected: str, exchange: Exchange | None = None):
+        self.title = title
+        lines = [title, f"Received: {received}", f"Expected: {expected}"]
+        if exchange is not None:
+            lines += [exchange.describe(), f"reproduce: {exchange.as_curl()}"]
+        super().__init__("\n".join(lines))
+
+
+class TargetUnresponsive(Exception):
+    def __init__(self, exchange: Exchange):
+        super().__init__(f"{exchange.operation}: no response from the target: {exchange.transport_error}\n"
+                         f"reproduce: {exchange.as_curl()}")
+
+
+@cache
+def common_errors() -> dict[str, dict]:
+    return json.loads(COMMON_ERRORS_FILE.read_text())["errors"]
+
+
+def allowed_statuses(operation: str, error: str) -> set[int] | None:
+    """The statuses a conformant endpoint may send with this error; None if the type is unknown."""
+    if error in schemas.modelled_errors(operation):
+        # The model gives no httpStatusCode to ECR errors: awsJson defaults are 400, faults 500.
+        return {500, 502, 503, 504} if schemas.is_fault(error) else {400}
+    if error in common_errors():
+        return set(common_errors()[error]["statuses"])
+    return None
+
+
+def responded(exchange: Exchange) -> None:
+    if exchange.response is None:
+        raise TargetUnresponsive(exchange)
+
+
+def json_content_type(exchange: Exchange) -> None:
+    responded(exchange)
+    if protocol.media_type(exchange) != protocol.CONTENT_TYPE:
+        raise ConformanceFailure(
+            "response Content-Type is not awsJson1_1",
+            received=repr(exchange.response.header("content-type")),
+            expected=protocol.CONTENT_TYPE, exchange=exchange)
+
+
+def matches_output_schema(exchange: Exchange) -> dict:
+    body = exchange.body
+    problems = (schemas.violations("output", exchange.operation, body) if isinstance(body, dict)
+                else [f"(root): body is {type(body).__name__}, not a JSON object"])
+    if problems:
+        raise ConformanceFailure(
+            f"{exchange.operation} response does not match its output schema",
+            received="; ".join(problems[:5]), expected=f"schemas/output/{exchange.operation}.json",
+            exchange=exchange)
+    return body
+
+
+def succeeded(exchange: Exchange) -> dict:
+    """HTTP 200, awsJson1_1 content type, a body valid against the output schema; returns the body."""
+    responded(exchange)
+    if exchange.status != 200:
+        raise ConformanceFailure(
+            f"{exchange.operation} did not succeed",
+            received=_outcome(exchange), expected="HTTP 200", exchange=exchange)
+    json_content_type(exchange)
+    return matches_output_schema(exchange)
+
+
+def well_formed_error(exchange: Exchange) -> str:
+    """An error a client can read: a type known for the operation and the status that goes with it.
+
+    Returns the sanitised error type.
+    """
+    responded(exchange)
+    if exchange.status < 400:
+        raise ConformanceFailure("expected an error response", received=_outcome(exchange),
+                                 expected="HTTP 4xx/5xx with an awsJson1_1 error body", exchange=exchange)
+    if not isinstance(exchange.body, dict):
+        raise ConformanceFailure("error body is not a JSON object", received=_outcome(exchange),
+                                 expected='a JSON object such as {"__type": "...", "message": "..."}',
+                                 exchange=exchange)
+    error = protocol.error_type(exchange)
+    if error is None:
+        raise ConformanceFailure("error response names no error type", received=_outcome(exchange),
+                                 expected="__type in the body or an X-Amzn-ErrorType header", exchange=exchange)
+    statuses = allowed_statuses(exchange.operation, error)
+    if statuses is None:
+        raise ConformanceFailure(
+            f"error type {error!r} is neither modelled for {exchange.operation} nor a common AWS error",
+            received=error, expected=", ".join(schemas.modelled_errors(exchange.operation)) + " or a common error",
+            exchange=exchange)
+    if exchange.status not in statuses:
+        raise ConformanceFailure(f"{error} sent with the wrong HTTP status", received=str(exchange.status),
+                                 expected=" or ".join(map(str, sorted(statuses))), exchange=exchange)
+    return error
+
+
+def failed_with(exchange: Exchange, allowed: Collection[str]) -> str:
+    """A well-formed error whose type is one of allowed; returns the type seen."""
+    responded(exchange)
+    expected = " or ".join(sorted(allowed))
+    if exchange.status is not None and exchange.status < 400:
+        raise ConformanceFailure(f"expected {expected}", received=_outcome(exchange), expected=expected,
+                                 exchange=exchange)
+    error = well_formed_error(exchange)
+    if error not in allowed:
+        raise ConformanceFailure(f"expected {expected}, got {error}", received=_outcome(exchange),
+                                 expected=expected, exchange=exchange)
+    return error
+
+
+def _outcome(exchange: Exchange) -> str:
+    error = protocol.error_type(exchange)
+    suffix = f" {error}" if error else ""
+    body = exchange.response.body[:200].decode("utf-8", errors="replace") if exchange.response else ""
+    return f"HTTP {exchange.status}{suffix} {body}".strip()

@@ -1,0 +1,159 @@
+"""The pytest plugin: options, the target, fixtures, Hypothesis profiles, expectations, the summary."""
+
+from __future__ import annotations
+
+import datetime
+import secrets
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+from ecrconf import expectations, schemas
+from ecrconf.client import EcrClient
+from ecrconf.resources import Resources
+from ecrconf.summary import RequirementSummary
+from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
+                            is_real_aws, probe, resolve_credentials, resolve_region, validate_endpoint)
+
+settings.register_profile(
+    "conformance", deadline=None, derandomize=True, database=None, print_blob=True, max_examples=25,
+    suppress_health_check=[HealthCheck.too_slow])
+settings.register_profile(
+    "thorough", deadline=None, derandomize=False, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("conformance")
+
+TARGET = pytest.StashKey[Target]()
+RUN_ID = pytest.StashKey[str]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("ecr", "ECR conformance")
+    group.addoption("--endpoint", metavar="URL",
+                    help="ECR endpoint to test (default: an embedded moto server)")
+    group.addoption("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
+    group.addoption("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
+    group.addoption("--target", metavar="NAME",
+                    help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
+    group.addoption("--expectations", metavar="FILE", help="known-deviations file to apply (overrides --target)")
+    group.addoption("--timeout", type=float, default=30.0, metavar="SECONDS",
+                    help="read timeout of one request (default 30)")
+    group.addoption("--scan-timeout", type=float, default=180.0, metavar="SECONDS",
+                    help="how long to wait for a scan to reach COMPLETE or FAILED (default 180)")
+    group.addoption("--allow-aws", action="store_true",
+                    help="consent to create (and delete) repositories and images on a real AWS account")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput is not None:  # an xdist worker: the controller already chose the target
+        config.stash[TARGET] = Target(**workerinput["ecr_target"])
+        config.stash[RUN_ID] = workerinput["ecr_run_id"]
+        return
+    config.stash[RUN_ID] = secrets.token_hex(3)
+    config.pluginmanager.register(RequirementSummary(config), "ecr-requirement-summary")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if hasattr(config, "workerinput") or TARGET in config.stash:
+        return
+    opt = config.option
+    try:
+        if opt.endpoint:
+            endpoint = validate_endpoint(opt.endpoint)
+            if is_real_aws(endpoint) and not opt.allow_aws:
+                raise TargetUnusable(f"{endpoint} is real AWS: the suite creates and deletes repositories there; "
+                                     "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
+            target = Target(endpoint, resolve_region(opt.region), opt.target or "")
+        else:
+            moto = EmbeddedMoto()
+            endpoint = moto.start()
+            config.add_cleanup(moto.stop)
+            target = Target(endpoint, "us-east-1", opt.target or EmbeddedMoto.name(), embedded=True)
+        config.stash[TARGET] = target
+        if not config.option.collectonly:
+            probe(_client(config, target))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    except TargetUnusable as exc:
+        pytest.exit(str(exc), returncode=exc.exit_status)
+
+
+def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
+    target = node.config.stash[TARGET]
+    node.workerinput["ecr_target"] = {"endpoint": target.endpoint, "region": target.region,
+                                      "name": target.name, "embedded": target.embedded}
+    node.workerinput["ecr_run_id"] = node.config.stash[RUN_ID]
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    target = config.stash.get(TARGET, None)
+    source = schemas.source()
+    lines = [f"ECR model: botocore {source['botocoreVersion']} (sha256 {source['modelSha256'][:12]})",
+             f"hypothesis profile: {settings.get_current_profile_name()}"]
+    if target:
+        kind = "embedded moto" if target.embedded else "endpoint"
+        lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
+                        f"region {target.region})")
+    return lines
+
+
+def _expectations_file(config: pytest.Config) -> Path | None:
+    if config.option.expectations:
+        path = Path(config.option.expectations)
+        if not path.is_file():
+            raise pytest.UsageError(f"--expectations file not found: {path}")
+        return path
+    target = config.stash.get(TARGET, None)
+    if target and target.name and expectations.path_for(target.name).is_file():
+        return expectations.path_for(target.name)
+    return None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    path = _expectations_file(config)
+    known = expectations.load(path) if path else {}
+    today = datetime.date.today()
+    for item in items:
+        doc = (getattr(item, "function", None).__doc__ or "").strip().splitlines() if hasattr(item, "function") else []
+        evidence = item.get_closest_marker("evidence")
+        item.user_properties.append(("requirement", doc[0] if doc else item.name))
+        if evidence:
+            item.user_properties.append(("evidence", evidence.args[0]))
+            item.user_properties.append(("source", evidence.args[1] if len(evidence.args) > 1 else ""))
+        entry = known.get(item.nodeid)
+        if entry and not entry.expired(today):
+            item.add_marker(pytest.mark.xfail(reason=f"known deviation: {entry.seen}", strict=True))
+
+
+def _client(config: pytest.Config, target: Target) -> EcrClient:
+    credentials = EMBEDDED_CREDENTIALS if target.embedded else resolve_credentials(config.option.aws_profile)
+    return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.timeout)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Target:
+    return pytestconfig.stash[TARGET]
+
+
+@pytest.fixture(scope="session")
+def client(pytestconfig: pytest.Config, target: Target) -> EcrClient:
+    try:
+        return _client(pytestconfig, target)
+    except TargetUnusable as exc:
+        pytest.exit(str(exc), returncode=exc.exit_status)
+
+
+@pytest.fixture(scope="session")
+def resources(pytestconfig: pytest.Config, client: EcrClient, worker_id: str):
+    made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker_id}")
+    yield made
+    for problem in made.cleanup():
+        print(f"\ncleanup: {problem}")
+
+
+@pytest.fixture(scope="session")
+def scan_timeout(pytestconfig: pytest.Config) -> float:
+    return pytestconfig.option.scan_timeout

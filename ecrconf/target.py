@@ -1,0 +1,114 @@
+"""What the run is pointed at: endpoint, region, credentials, name; and the embedded moto server.
+
+Every way the target can be unusable ends the run with one line and its own exit status.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass
+from urllib.parse import urlsplit, urlunsplit
+
+from ecrconf.client import Credentials
+
+# pytest uses 0-5; these tell apart why a run could not start.
+EXIT_NO_CREDENTIALS = 6
+EXIT_UNREACHABLE = 7
+EXIT_NOT_ECR = 8
+EXIT_NEEDS_CONSENT = 9
+
+EMBEDDED_CREDENTIALS = Credentials("testing", "testing")
+
+
+class TargetUnusable(Exception):
+    def __init__(self, message: str, exit_status: int):
+        super().__init__(message)
+        self.exit_status = exit_status
+
+
+@dataclass(frozen=True)
+class Target:
+    endpoint: str
+    region: str
+    name: str  # picks expectations/<name>.toml; "" when unknown
+    embedded: bool = False
+
+    def redacted_endpoint(self) -> str:
+        parts = urlsplit(self.endpoint)
+        host = parts.hostname or ""
+        netloc = host + (f":{parts.port}" if parts.port else "")
+        return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+
+
+def validate_endpoint(endpoint: str) -> str:
+    parts = urlsplit(endpoint)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError(f"--endpoint must be an http:// or https:// URL, got {endpoint!r}")
+    return endpoint
+
+
+def is_real_aws(endpoint: str) -> bool:
+    host = (urlsplit(endpoint).hostname or "").lower()
+    return host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn")
+
+
+def resolve_region(option: str | None) -> str:
+    if option:
+        return option
+    for name in ("AWS_REGION", "AWS_DEFAULT_REGION"):
+        if os.environ.get(name):
+            return os.environ[name]
+    import botocore.session
+    return botocore.session.Session().get_config_variable("region") or "us-east-1"
+
+
+def resolve_credentials(profile: str | None) -> Credentials:
+    """The standard AWS chain (environment, shared files and profiles, session tokens, ...)."""
+    import botocore.exceptions
+    import botocore.session
+    try:
+        found = botocore.session.Session(profile=profile).get_credentials()
+        frozen = found.get_frozen_credentials() if found else None
+    except botocore.exceptions.BotoCoreError as exc:
+        raise TargetUnusable(f"cannot load AWS credentials: {exc}", EXIT_NO_CREDENTIALS) from None
+    if frozen is None or not frozen.access_key:
+        raise TargetUnusable(
+            "no AWS credentials found for --endpoint: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+            "AWS_PROFILE or --aws-profile (any value works for most emulators)", EXIT_NO_CREDENTIALS)
+    return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
+
+class EmbeddedMoto:
+    """One moto server in this process on 127.0.0.1 and a port the OS picks."""
+
+    def __init__(self) -> None:
+        from moto.server import ThreadedMotoServer
+        logging.getLogger("werkzeug").disabled = True  # request log and tracebacks of moto's 500s
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+
+    def start(self) -> str:
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        return f"http://{host}:{port}"
+
+    def stop(self) -> None:
+        self._server.stop()
+
+    @staticmethod
+    def name() -> str:
+        from importlib.metadata import version
+        return f"moto-{version('moto')}"
+
+
+def probe(client) -> None:
+    """One read-only call: the endpoint must answer, and answer in awsJson1_1."""
+    from ecrconf import protocol
+    exchange = client.call("DescribeRepositories", {"maxResults": 1})
+    if exchange.response is None:
+        raise TargetUnusable(f"cannot reach {client.endpoint}: {exchange.transport_error}", EXIT_UNREACHABLE)
+    if not isinstance(exchange.body, dict) and protocol.media_type(exchange) != protocol.CONTENT_TYPE:
+        ctype = exchange.response.header("content-type") or "no Content-Type"
+        raise TargetUnusable(
+            f"{client.endpoint} answered DescribeRepositories with HTTP {exchange.status} ({ctype}), "
+            "not awsJson1_1: is this an ECR endpoint?", EXIT_NOT_ECR)

@@ -1,0 +1,183 @@
+"""StartImageScan, held to its published page, the service model and what real ECR was seen to do.
+
+Every scanned image is pushed fresh by the test: real ECR allows one scan per image per 24 hours.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ecrconf import checks, images, strategies
+
+OPERATION = "StartImageScan"
+pytestmark = pytest.mark.operation(OPERATION)
+
+MEDIA_TYPES = {"oci": images.OCI_MANIFEST, "docker": images.DOCKER_MANIFEST}
+ABSENT_DIGEST = "sha256:" + "0" * 64
+PLACEHOLDER = {"repositoryName": "placeholder", "imageId": {"imageDigest": ABSENT_DIGEST, "imageTag": "absent"}}
+INVALID_CASES = {case.id: case for case in strategies.boundary_cases(OPERATION, PLACEHOLDER)}
+TERMINAL_STATUSES = {"COMPLETE", "FAILED"}
+IMAGE_IDS = st.fixed_dictionaries(
+    {}, optional={"imageDigest": strategies.image_digests(), "imageTag": strategies.image_tags()}).filter(bool)
+
+
+@pytest.fixture(scope="module")
+def repository(resources):
+    return resources.repository()
+
+
+@pytest.fixture(scope="module")
+def absent_repository_name(resources):
+    """A valid name under the run's own prefix that no repository has: nothing outside the run is touched."""
+    return f"{resources.prefix}-absent"
+
+
+def start_scan(client, pushed, *, by: str):
+    image_id = {"digest": {"imageDigest": pushed.digest}, "tag": {"imageTag": pushed.tag}}[by]
+    return client.call(OPERATION, {"repositoryName": pushed.repository.name, "imageId": image_id})
+
+
+def assert_scan_started(exchange, pushed):
+    body = checks.succeeded(exchange)
+    missing = [m for m in ("registryId", "repositoryName", "imageId", "imageScanStatus") if m not in body]
+    if missing:
+        raise checks.ConformanceFailure("response lacks documented elements", received=", ".join(missing) + " missing",
+                                        expected="registryId, repositoryName, imageId, imageScanStatus",
+                                        exchange=exchange)
+    echoed = {
+        "registryId": (body["registryId"], pushed.repository.registry_id),
+        "repositoryName": (body["repositoryName"], pushed.repository.name),
+        "imageId.imageDigest": (body["imageId"].get("imageDigest"), pushed.digest),
+    }
+    if "imageTag" in body["imageId"] and pushed.tag is not None:
+        echoed["imageId.imageTag"] = (body["imageId"]["imageTag"], pushed.tag)
+    wrong = {k: v for k, v in echoed.items() if v[0] != v[1]}
+    if wrong:
+        raise checks.ConformanceFailure(
+            "response does not describe the image that was asked for",
+            received="; ".join(f"{k}={v[0]!r}" for k, v in wrong.items()),
+            expected="; ".join(f"{k}={v[1]!r}" for k, v in wrong.items()), exchange=exchange)
+
+
+@pytest.mark.evidence("documented", "API_StartImageScan: response syntax and example")
+@pytest.mark.parametrize("media_type", sorted(MEDIA_TYPES))
+@pytest.mark.parametrize("by", ["digest", "tag"])
+def test_fresh_image_scan_starts(client, resources, repository, by, media_type):
+    """A scan of a never-scanned image MUST start: HTTP 200 with the four documented elements, echoing the image."""
+    pushed = resources.fresh_image(repository, tag="v1", media_type=MEDIA_TYPES[media_type])
+    assert_scan_started(start_scan(client, pushed, by=by), pushed)
+
+
+@pytest.mark.evidence("observed", "real-ecr-behaviour.md 4.4; API_StartImageScan: once per 24 hours")
+def test_second_scan_is_limit_exceeded(client, resources, repository):
+    """A second scan of the same image within 24 hours MUST fail with LimitExceededException."""
+    pushed = resources.fresh_image(repository, tag="twice")
+    checks.succeeded(start_scan(client, pushed, by="digest"))
+    checks.failed_with(start_scan(client, pushed, by="tag"), {"LimitExceededException"})
+
+
+@pytest.mark.evidence("observed", "API_StartImageScan: the limit includes the scan on push; real-ecr-behaviour.md 4.4")
+def test_scan_after_scan_on_push_is_limit_exceeded(client, resources):
+    """An image scanned on push MUST NOT be scannable again: LimitExceededException."""
+    pushed = resources.fresh_image(resources.repository(scan_on_push=True), tag="pushed")
+    checks.failed_with(start_scan(client, pushed, by="digest"), {"LimitExceededException"})
+
+
+@pytest.mark.evidence("observed", "API_StartImageScan errors; real-ecr-behaviour.md 4.1")
+@given(data=st.data())
+def test_absent_repository_is_repository_not_found(client, absent_repository_name, data):
+    """Valid names of repositories that do not exist MUST give RepositoryNotFoundException (not a validation error)."""
+    limit = 256 - len(absent_repository_name) - 1
+    name = data.draw(strategies.repository_names().filter(lambda n: len(n) <= limit), label="name")
+    image_id = data.draw(IMAGE_IDS, label="imageId")
+    exchange = client.call(OPERATION, {"repositoryName": f"{absent_repository_name}/{name}", "imageId": image_id})
+    checks.failed_with(exchange, {"RepositoryNotFoundException"})
+
+
+@pytest.mark.evidence("observed", "API_StartImageScan errors; real-ecr-behaviour.md 4.2, 4.3")
+@pytest.mark.parametrize("asked", ["tag", "digest", "tag-and-digest-of-different-images"])
+def test_absent_image_is_image_not_found(client, resources, repository, asked):
+    """An image that is not in the repository MUST give ImageNotFoundException."""
+    if asked == "tag-and-digest-of-different-images":
+        one = resources.fresh_image(repository, tag="one")
+        other = resources.fresh_image(repository, tag="other")
+        image_id = {"imageTag": one.tag, "imageDigest": other.digest}
+    else:
+        image_id = {"tag": {"imageTag": "never-pushed"}, "digest": {"imageDigest": ABSENT_DIGEST}}[asked]
+    exchange = client.call(OPERATION, {"repositoryName": repository.name, "imageId": image_id})
+    checks.failed_with(exchange, {"ImageNotFoundException"})
+
+
+@pytest.mark.evidence("observed", "real-ecr-behaviour.md 4.5")
+def test_image_index_is_unsupported_image_type(client, resources, repository):
+    """An OCI image index cannot be scanned: UnsupportedImageTypeException."""
+    index = resources.index(repository, tag="multi")
+    checks.failed_with(start_scan(client, index, by="digest"), {"UnsupportedImageTypeException"})
+
+
+def _invalid_case_expectation(case) -> frozenset[str]:
+    return checks.SERIALIZATION_ERRORS if case.kind in ("wrong-type", "null") else checks.VALIDATION_ERRORS
+
+
+@pytest.mark.evidence("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
+@pytest.mark.parametrize("case_id", sorted(INVALID_CASES))
+def test_invalid_request_is_rejected(client, absent_repository_name, case_id, record_property):
+    """A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."""
+    base = {**PLACEHOLDER, "repositoryName": absent_repository_name}
+    case = {c.id: c for c in strategies.boundary_cases(OPERATION, base)}[case_id]
+    seen = checks.failed_with(client.call(OPERATION, case.request), _invalid_case_expectation(case))
+    record_property("error_type_seen", seen)
+
+
+@pytest.mark.evidence("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
+@given(data=st.data())
+def test_generated_invalid_requests_are_rejected(client, absent_repository_name, data):
+    """Generated requests that each break one constraint MUST all be rejected with a validation error."""
+    base = {**PLACEHOLDER, "repositoryName": absent_repository_name}
+    case = data.draw(strategies.invalid_requests(OPERATION, base), label="case")
+    checks.failed_with(client.call(OPERATION, case.request), _invalid_case_expectation(case))
+
+
+@pytest.mark.evidence("observed", "real-ecr-behaviour.md 5.5; waiter ImageScanComplete in botocore waiters-2.json")
+def test_started_scan_is_visible_and_finishes(client, resources, repository, scan_timeout):
+    """After a scan starts, DescribeImageScanFindings MUST know it and reach COMPLETE or FAILED."""
+    pushed = resources.fresh_image(repository, tag="watched")
+    checks.succeeded(start_scan(client, pushed, by="digest"))
+    deadline = time.monotonic() + scan_timeout
+    query = {"repositoryName": repository.name, "imageId": {"imageDigest": pushed.digest}}
+    while True:
+        exchange = client.call("DescribeImageScanFindings", query)
+        status = checks.succeeded(exchange).get("imageScanStatus", {}).get("status")
+        if status in TERMINAL_STATUSES:
+            return
+        if time.monotonic() > deadline:
+            raise checks.ConformanceFailure("scan never finished", received=f"status {status!r} after {scan_timeout}s",
+                                            expected="COMPLETE or FAILED", exchange=exchange)
+        time.sleep(min(5.0, scan_timeout / 20))
+
+
+CONCURRENT_CALLS = 5
+
+
+@pytest.mark.evidence("inferred", "API_StartImageScan: one scan per image per 24 hours")
+def test_concurrent_scans_start_once(client, resources, repository):
+    """Of concurrent scans of one fresh image exactly one MUST start; the rest get LimitExceededException."""
+    pushed = resources.fresh_image(repository, tag="race")
+    with ThreadPoolExecutor(CONCURRENT_CALLS) as pool:
+        exchanges = list(pool.map(lambda _: start_scan(client, pushed, by="digest"), range(CONCURRENT_CALLS)))
+    for exchange in exchanges:
+        checks.responded(exchange)
+    started = [e for e in exchanges if e.status == 200]
+    if len(started) != 1:
+        raise checks.ConformanceFailure(
+            f"{len(started)} of {CONCURRENT_CALLS} concurrent scans started",
+            received=", ".join(str(e.status) for e in exchanges), expected="exactly one HTTP 200",
+            exchange=started[1] if len(started) > 1 else exchanges[0])
+    for exchange in exchanges:
+        if exchange is not started[0]:
+            checks.failed_with(exchange, {"LimitExceededException"})
