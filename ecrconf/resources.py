@@ -1,0 +1,196 @@
+"""Repositories and images a test needs, made and removed through the ECR API alone.
+
+Setup must never fail quietly: a push that does not succeed raises ``SetupFailed`` (not an
+AssertionError, so pytest reports an ERROR, never a conformance FAIL). ``cleanup`` removes exactly the
+repositories this object created and never raises, so it can run after a test failed half-way.
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import re
+import threading
+from dataclasses import dataclass
+
+from ecrconf import images, protocol, schemas
+from ecrconf.exchange import Exchange
+from ecrconf.images import Image
+
+# How targets say "no such operation": AWS (unknown X-Amz-Target), MiniStack, and other emulators.
+_NOT_IMPLEMENTED = {"UnknownOperationException", "InvalidAction", "NotImplemented", "NotImplementedException"}
+
+
+class SetupFailed(Exception):
+    """A call made to set a test up did not succeed; the test did not run."""
+
+
+class OperationNotImplemented(SetupFailed):
+    """The target does not implement an operation that setup needs."""
+
+    def __init__(self, message: str, operation: str):
+        super().__init__(message)
+        self.operation = operation
+
+
+@dataclass(frozen=True)
+class Repository:
+    name: str
+    registry_id: str
+    uri: str
+
+
+@dataclass(frozen=True)
+class PushedImage:
+    repository: Repository
+    digest: str
+    tag: str | None
+    media_type: str
+    image: Image
+
+
+class Resources:
+    def __init__(self, client, prefix: str):
+        self.client = client
+        self.prefix = prefix
+        self._counter = itertools.count(1)
+        self._lock = threading.Lock()
+        self._created: dict[str, str | None] = {}  # name -> registry id, None until the target answers
+        pattern = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]["pattern"]
+        if not re.fullmatch(pattern, f"{prefix}-1"):
+            raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
+
+    def repository(self, *, scan_on_push: bool = False) -> Repository:
+        name = f"{self.prefix}-{self._next()}"
+        with self._lock:  # recorded before the call: a timeout may still have created it
+            self._created[name] = None
+        exchange = self.client.call("CreateRepository", {
+            "repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push}})
+        if _answered_with_error(exchange):  # e.g. RepositoryAlreadyExists: not ours, never delete it
+            with self._lock:
+                del self._created[name]
+        body = _succeeded(exchange)
+        try:
+            found = body["repository"]
+            repository = Repository(found["repositoryName"], found["registryId"], found["repositoryUri"])
+        except (KeyError, TypeError) as exc:
+            raise SetupFailed(f"CreateRepository answer lacks {exc}\n{exchange.describe()}") from None
+        if repository.name != name:
+            raise SetupFailed(f"CreateRepository answered for {repository.name!r}, not {name!r}\n"
+                              f"{exchange.describe()}")
+        with self._lock:
+            self._created[name] = repository.registry_id
+        return repository
+
+    def push(self, repository: Repository, image: Image, *, tag: str | None = None) -> PushedImage:
+        """Upload the image's missing blobs, then put its manifest; raise SetupFailed if any step fails."""
+        for digest in self._missing_blobs(repository, image):
+            self._upload(repository, digest, image.blobs[digest])
+        payload = {"repositoryName": repository.name, "imageManifest": image.manifest.decode(),
+                   "imageManifestMediaType": image.media_type,
+                   # Real ECR checks this against the manifest; moto would otherwise invent a digest.
+                   "imageDigest": image.digest}
+        if tag is not None:
+            payload["imageTag"] = tag
+        exchange = self.client.call("PutImage", payload)
+        body = _succeeded(exchange)
+        got = _dig(body, "image", "imageId", "imageDigest")
+        if got != image.digest:
+            raise SetupFailed(f"PutImage answered digest {got!r}, expected {image.digest}\n{exchange.describe()}")
+        return PushedImage(repository, image.digest, tag, image.media_type, image)
+
+    def fresh_image(self, repository: Repository | None = None, *, tag: str | None = None,
+                    media_type: str = images.OCI_MANIFEST) -> PushedImage:
+        """An image nobody has pushed before, in repository or in a new one."""
+        image = images.unique_image(self._nonce(), media_type=media_type)
+        return self.push(repository or self.repository(), image, tag=tag)
+
+    def index(self, repository: Repository, *, tag: str) -> PushedImage:
+        """Two new platform images pushed by digest, then an OCI index of them pushed with tag."""
+        platforms = [images.unique_image(self._nonce(), architecture=arch) for arch in ("amd64", "arm64")]
+        for image in platforms:
+            self.push(repository, image)
+        return self.push(repository, images.image_index(platforms), tag=tag)
+
+    def cleanup(self) -> list[str]:
+        """Delete every repository created here; return one line per repository that could not be."""
+        with self._lock:
+            created = list(self._created.items())
+        problems = []
+        for name, registry_id in created:
+            payload = {"repositoryName": name, "force": True}
+            if registry_id:
+                payload["registryId"] = registry_id
+            try:
+                exchange = self.client.call("DeleteRepository", payload)
+            except Exception as exc:  # cleanup must not hide the test's own outcome
+                problems.append(f"{name}: DeleteRepository raised {type(exc).__name__}: {exc}")
+                continue
+            if exchange.status == 200 or protocol.error_type(exchange) == "RepositoryNotFoundException":
+                with self._lock:
+                    self._created.pop(name, None)
+            else:
+                problems.append(f"{name}: not deleted, {_outcome(exchange)}")
+        return problems
+
+    def _next(self) -> int:
+        with self._lock:
+            return next(self._counter)
+
+    def _nonce(self) -> str:
+        return f"{self.prefix}-image-{self._next()}"
+
+    def _missing_blobs(self, repository: Repository, image: Image) -> list[str]:
+        if not image.blobs:
+            return []
+        exchange = self.client.call("BatchCheckLayerAvailability", {
+            "repositoryName": repository.name, "layerDigests": list(image.blobs)})
+        layers = _succeeded(exchange).get("layers") or []
+        available = {layer.get("layerDigest") for layer in layers if layer.get("layerAvailability") == "AVAILABLE"}
+        return [digest for digest in image.blobs if digest not in available]
+
+    def _upload(self, repository: Repository, digest: str, blob: bytes) -> None:
+        name = repository.name
+        exchange = self.client.call("InitiateLayerUpload", {"repositoryName": name})
+        upload_id = _succeeded(exchange).get("uploadId")
+        if not isinstance(upload_id, str):
+            raise SetupFailed(f"InitiateLayerUpload answer lacks uploadId\n{exchange.describe()}")
+        _succeeded(self.client.call("UploadLayerPart", {
+            "repositoryName": name, "uploadId": upload_id, "partFirstByte": 0, "partLastByte": len(blob) - 1,
+            "layerPartBlob": base64.b64encode(blob).decode()}))
+        exchange = self.client.call("CompleteLayerUpload", {
+            "repositoryName": name, "uploadId": upload_id, "layerDigests": [digest]})
+        if protocol.error_type(exchange) == "LayerAlreadyExistsException":
+            return
+        got = _succeeded(exchange).get("layerDigest")
+        if got != digest:
+            raise SetupFailed(f"CompleteLayerUpload answered digest {got!r}, expected {digest}\n"
+                              f"{exchange.describe()}")
+
+
+def _succeeded(exchange: Exchange) -> dict:
+    """The JSON object of a 200 answer; SetupFailed for anything else."""
+    if exchange.status == 200 and isinstance(exchange.body, dict):
+        return exchange.body
+    if exchange.status == 501 or protocol.error_type(exchange) in _NOT_IMPLEMENTED:
+        raise OperationNotImplemented(
+            f"{exchange.operation}: the target does not implement it, so setup cannot go on "
+            f"({_outcome(exchange)})\n{exchange.describe()}", exchange.operation)
+    raise SetupFailed(f"{exchange.operation} failed during setup: {_outcome(exchange)}\n{exchange.describe()}")
+
+
+def _answered_with_error(exchange: Exchange) -> bool:
+    return exchange.status is not None and 400 <= exchange.status < 500
+
+
+def _outcome(exchange: Exchange) -> str:
+    if exchange.status is None:
+        return f"no response ({exchange.transport_error})"
+    error = protocol.error_type(exchange)
+    return f"HTTP {exchange.status}" + (f" {error}" if error else "")
+
+
+def _dig(document: object, *keys: str) -> object:
+    for key in keys:
+        document = document.get(key) if isinstance(document, dict) else None
+    return document
