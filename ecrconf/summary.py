@@ -10,19 +10,20 @@ from dataclasses import dataclass, field
 
 import pytest
 
-ORDER = ("failed", "error", "xpassed", "xfailed", "passed", "skipped")
-LABEL = {"failed": "FAIL", "error": "ERROR", "xpassed": "XPASS", "xfailed": "KNOWN", "passed": "PASS",
-         "skipped": "SKIP"}
+ORDER = ("failed", "error", "xpassed", "xfailed", "advisory", "passed", "skipped")
+LABEL = {"failed": "FAIL", "error": "ERROR", "xpassed": "XPASS", "xfailed": "KNOWN", "advisory": "ADVISE",
+         "passed": "PASS", "skipped": "SKIP"}
 
 
 def outcome(report: pytest.TestReport) -> str | None:
     """The test's outcome if this report settles it, else None."""
     xfail = hasattr(report, "wasxfail")
+    advisory = xfail and report.wasxfail.startswith("advisory:")
     if report.when == "call":
         if report.passed:
-            return "xpassed" if xfail else "passed"
+            return "xpassed" if xfail and not advisory else "passed"
         if report.skipped:
-            return "xfailed" if xfail else "skipped"
+            return "advisory" if advisory else "xfailed" if xfail else "skipped"
         if xfail:  # a strict expected failure that passed
             return "xpassed"
         return "error" if "TargetUnresponsive" in first_line(report) else "failed"
@@ -70,7 +71,7 @@ class RequirementSummary:
         function = name.split("[", 1)[0]
         key = (module, function)
         req = self.requirements.setdefault(key, Requirement(
-            props.get("operation", module.rsplit("/", 1)[0]), props.get("requirement", function),
+            props.get("operation") or module, props.get("requirement", function),
             props.get("evidence", "")))
         previous = self.settled.get(report.nodeid)
         if previous:
