@@ -1,0 +1,12 @@
+"""A local, strict reference ECR endpoint for the project's self-tests (not part of the harness).
+
+It answers as real Amazon ECR does according to shared/research/real-ecr-behaviour.md, so that the
+suite can be calibrated against it; ``Behaviour`` turns named knobs for conformant variants and
+breakages.
+"""
+
+from selftest.reference.behaviour import Behaviour
+from selftest.reference.server import ACCOUNT_ID, REFERENCE_KEYS, REGION, ReferenceEcr
+from selftest.reference.sigv4 import KeyPair
+
+__all__ = ["ACCOUNT_ID", "Behaviour", "KeyPair", "REFERENCE_KEYS", "REGION", "ReferenceEcr"]

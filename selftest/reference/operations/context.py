@@ -1,0 +1,24 @@
+"""What an operation runs with: the state, the behaviour knobs, the region and the clock."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from selftest.reference.behaviour import Behaviour
+from selftest.reference.registry import Repository, Store
+
+
+@dataclass(frozen=True)
+class Context:
+    store: Store
+    behaviour: Behaviour
+    region: str
+    clock: Callable[[], float]
+
+    def registry_id(self, request: dict) -> str:
+        """The registry a request names, else the caller's own (the default registry)."""
+        return request.get("registryId", self.store.account_id)
+
+    def repository(self, request: dict) -> Repository:
+        return self.store.repository(self.registry_id(request), request["repositoryName"])

@@ -1,0 +1,126 @@
+"""PutImage, DescribeImages, BatchGetImage."""
+
+from __future__ import annotations
+
+import re
+
+from selftest.reference import manifests, scanning
+from selftest.reference.errors import EcrError, error, item_failure
+from selftest.reference.operations.context import Context
+from selftest.reference.paging import page
+from selftest.reference.registry import Image, Repository
+
+DEFAULT_PAGE = 100
+IMAGE_DIGEST = re.compile(r"[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+")  # research 3.8
+
+
+def put_image(ctx: Context, request: dict) -> dict:
+    repository = ctx.repository(request)
+    manifest = manifests.parse(request["imageManifest"], request.get("imageManifestMediaType"))
+    where = {"repository": repository.name, "registry": repository.registry_id}
+    given = request.get("imageDigest")
+    if given is not None and given != manifest.digest:
+        raise error("image-digest-mismatch", given=given, calculated=manifest.digest)
+    if manifest.is_index:
+        missing = [d for d in dict.fromkeys(manifest.children) if d not in repository.images]
+        if missing:
+            raise error("referenced-images-not-found", digests=", ".join(missing), **where)
+    else:
+        missing = [d for d in dict.fromkeys(manifest.blobs) if d not in repository.layers]
+        if missing:  # research 6.1: the config blob counts as a layer
+            raise error("layers-not-found", digests=", ".join(missing), **where)
+    tag = request.get("imageTag")
+    existing = repository.images.get(manifest.digest)
+    if existing is not None and (tag is None or tag in existing.tags):
+        # research 6.5; the API reference: "already been pushed, and there were no changes to the manifest or tag"
+        raise error("image-already-exists", digest=manifest.digest, tag=tag or "null", **where)
+    holder = repository.tags.get(tag) if tag is not None else None
+    if holder is not None and repository.tag_is_immutable(tag):
+        raise error("image-tag-already-exists", tag=tag, repository=repository.name)
+    now = ctx.clock()
+    image = existing or Image(manifest, now)
+    repository.images[image.digest] = image
+    if tag is not None:
+        if holder is not None:  # a mutable tag moves to the new image
+            repository.images[holder].tags.discard(tag)
+        repository.tags[tag] = image.digest
+        image.tags.add(tag)
+    if existing is None and repository.scan_on_push and not manifest.is_index:
+        repository.scans[image.digest] = now  # the push is the image's scan for the day (research 7.1)
+    image_id = {"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
+    return {"image": {"registryId": repository.registry_id, "repositoryName": repository.name, "imageId": image_id,
+                      "imageManifest": manifest.text, "imageManifestMediaType": manifest.media_type}}
+
+
+def describe_images(ctx: Context, request: dict) -> dict:
+    repository = ctx.repository(request)
+    if "imageIds" in request:
+        found = list({i.digest: i for i in (repository.image(image_id) for image_id in request["imageIds"])}.values())
+    else:
+        found = [i for i in repository.images.values() if _tag_status_matches(i, request)]
+    shown, more = page(found, request, DEFAULT_PAGE)
+    return {"imageDetails": [_details(ctx, repository, image) for image in shown], **more}
+
+
+def batch_get_image(ctx: Context, request: dict) -> dict:
+    repository = ctx.repository(request)
+    images, failures = [], []
+    for image_id in request["imageIds"]:
+        try:
+            image = _batch_item(repository, image_id)
+        except _ItemFailure as failure:
+            failures.append({"imageId": image_id, **item_failure(failure.code)})
+            continue
+        images.append({"registryId": repository.registry_id, "repositoryName": repository.name,
+                       "imageId": {"imageDigest": image.digest, **image_id},
+                       "imageManifest": image.manifest.text, "imageManifestMediaType": image.manifest.media_type})
+    return {"images": images, "failures": failures}
+
+
+class _ItemFailure(Exception):
+    def __init__(self, code: str):
+        super().__init__(code)
+        self.code = code
+
+
+def _batch_item(repository: Repository, image_id: dict) -> Image:
+    digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
+    if digest is None and tag is None:
+        raise _ItemFailure("MissingDigestAndTag")
+    if digest is not None and not IMAGE_DIGEST.fullmatch(digest):
+        raise _ItemFailure("InvalidImageDigest")
+    if digest is not None and tag is not None and digest in repository.images and tag in repository.tags \
+            and repository.tags[tag] != digest:
+        raise _ItemFailure("ImageTagDoesNotMatchDigest")
+    try:
+        return repository.image(image_id)
+    except EcrError:
+        raise _ItemFailure("ImageNotFound") from None
+
+
+def _tag_status_matches(image: Image, request: dict) -> bool:
+    wanted = request.get("filter", {}).get("tagStatus", "ANY")
+    return wanted == "ANY" or (wanted == "TAGGED") == bool(image.tags)
+
+
+def _details(ctx: Context, repository: Repository, image: Image) -> dict:
+    manifest = image.manifest
+    details = {"registryId": repository.registry_id, "repositoryName": repository.name, "imageDigest": image.digest}
+    if image.tags:
+        details["imageTags"] = sorted(image.tags)
+    details.update({"imageSizeInBytes": manifest.size, "imagePushedAt": image.pushed_at,
+                    "imageManifestMediaType": manifest.media_type})
+    if manifest.config_media_type:
+        details["artifactMediaType"] = manifest.config_media_type
+    duration = ctx.behaviour.scan_duration
+    status = scanning.status(repository, image.digest, ctx.clock(), duration)
+    if status is not None:
+        details["imageScanStatus"] = status
+        if status["status"] == "COMPLETE":
+            details["imageScanFindingsSummary"] = {
+                "imageScanCompletedAt": scanning.completed_at(repository, image.digest, duration),
+                "vulnerabilitySourceUpdatedAt": repository.scans[image.digest], "findingSeverityCounts": {}}
+    return details
+
+
+HANDLERS = {"PutImage": put_image, "DescribeImages": describe_images, "BatchGetImage": batch_get_image}

@@ -1,0 +1,50 @@
+"""StartImageScan and DescribeImageScanFindings (basic scanning)."""
+
+from __future__ import annotations
+
+from selftest.reference import scanning
+from selftest.reference.errors import error, shown
+from selftest.reference.operations.context import Context
+
+
+def start_image_scan(ctx: Context, request: dict) -> dict:
+    repository = ctx.repository(request)
+    image = repository.image(request["imageId"])
+    if image.manifest.is_index:
+        raise error("unsupported-image-type", media_type=image.manifest.media_type)  # research 4.5, 4.6
+    now = ctx.clock()
+    if scanning.quota_used(repository, image.digest, now):
+        raise error("scan-quota")  # research 4.4
+    repository.scans[image.digest] = now
+    status = {"status": "IN_PROGRESS"}
+    if ctx.behaviour.scan_description is not None:
+        status["description"] = ctx.behaviour.scan_description
+    return {"registryId": repository.registry_id, "repositoryName": repository.name,
+            "imageId": _echoed(request["imageId"], image.digest), "imageScanStatus": status}
+
+
+def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
+    repository = ctx.repository(request)
+    asked = request["imageId"]
+    image = repository.image(asked)
+    duration = ctx.behaviour.scan_duration
+    status = scanning.status(repository, image.digest, ctx.clock(), duration)
+    if status is None:
+        raise error("scan-not-found", digest=shown(asked.get("imageDigest")), tag=shown(asked.get("imageTag")),
+                    repository=repository.name, registry=repository.registry_id)
+    answer = {"registryId": repository.registry_id, "repositoryName": repository.name,
+              "imageId": _echoed(asked, image.digest), "imageScanStatus": status}
+    if status["status"] == "COMPLETE":  # research 5.6: no vulnerabilities found
+        answer["imageScanFindings"] = {
+            "imageScanCompletedAt": scanning.completed_at(repository, image.digest, duration),
+            "vulnerabilitySourceUpdatedAt": repository.scans[image.digest],
+            "findingSeverityCounts": {}, "findings": []}
+    return answer
+
+
+def _echoed(asked: dict, digest: str) -> dict:
+    """imageId as it was asked for, with the digest added when asked by tag (research 5.1, 5.2)."""
+    return {"imageDigest": digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})}
+
+
+HANDLERS = {"StartImageScan": start_image_scan, "DescribeImageScanFindings": describe_image_scan_findings}

@@ -1,0 +1,75 @@
+"""One request in, one answer out, checked in Coral's order (research 2.10): method and content
+type, body, target, signature; then the input against the model; then the operation itself."""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+import traceback
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from ecrconf import schemas
+from selftest.reference import envelope, sigv4, validation
+from selftest.reference.behaviour import Behaviour
+from selftest.reference.envelope import Reply
+from selftest.reference.errors import EcrError, error
+from selftest.reference.operations import HANDLERS, Context
+from selftest.reference.registry import Store
+from selftest.reference.sigv4 import KeyPair, Received
+
+log = logging.getLogger(__name__)
+
+
+class Pipeline:
+    def __init__(self, behaviour: Behaviour, keys: KeyPair, region: str, account_id: str,
+                 clock: Callable[[], float] = time.time):
+        self.behaviour = behaviour
+        self.keys = keys
+        self.region = region
+        self.clock = clock
+        self.context = Context(Store(account_id), behaviour, region, clock)
+        self.prefix = schemas.source()["targetPrefix"] + "."
+        self.faults: list[str] = []  # tracebacks of the reference's own bugs, answered as ServerException
+
+    def handle(self, received: Received) -> Reply:
+        try:
+            return envelope.success(self._answer(received), self.behaviour)
+        except EcrError as problem:
+            return envelope.failure(problem, self.behaviour)
+        except Exception:
+            log.exception("reference endpoint: unexpected failure")
+            self.faults.append(traceback.format_exc())
+            return envelope.failure(error("internal"), self.behaviour)
+
+    def _answer(self, received: Received) -> dict:
+        content_type = (received.header("Content-Type") or "").split(";", 1)[0].strip().lower()
+        if received.method != "POST" or content_type != envelope.CONTENT_TYPE:
+            raise error("not-json-post")
+        document = _parse(received.body)
+        operation = self._operation(received.header("X-Amz-Target"))
+        now = datetime.fromtimestamp(self.clock(), timezone.utc)
+        sigv4.verify(received, self.keys, self.region, now, self.behaviour)
+        request = validation.validated(operation, document)
+        with self.context.store.lock:
+            return HANDLERS[operation](self.context, request)
+
+    def _operation(self, target: str | None) -> str:
+        operation = target[len(self.prefix):] if target and target.startswith(self.prefix) else None
+        if operation not in HANDLERS:
+            raise error("unknown-operation")
+        return operation
+
+
+def _parse(body: bytes) -> dict:
+    try:
+        document = json.loads(body.decode("utf-8"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError):
+        raise error("unparseable-body") from None
+    validation.require_object(document)
+    return document
+
+
+def _no_constant(name: str) -> None:
+    raise ValueError(f"{name} is not JSON")

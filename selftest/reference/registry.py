@@ -1,0 +1,78 @@
+"""The reference's state, in memory: registries, repositories, images, layers, uploads and scans.
+
+One lock guards all of it; operations hold it for their whole run, so each is atomic (N concurrent
+scans of one image start exactly one scan).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import threading
+from dataclasses import dataclass, field
+
+from selftest.reference.errors import error, shown
+from selftest.reference.manifests import Manifest
+
+
+@dataclass
+class Image:
+    manifest: Manifest
+    pushed_at: float
+    tags: set[str] = field(default_factory=set)
+
+    @property
+    def digest(self) -> str:
+        return self.manifest.digest
+
+
+@dataclass
+class Upload:
+    id: str
+    data: bytearray = field(default_factory=bytearray)
+    part_sizes: list[int] = field(default_factory=list)
+
+
+@dataclass
+class Repository:
+    name: str
+    registry_id: str
+    created_at: float
+    tag_mutability: str
+    scan_on_push: bool
+    encryption: dict
+    exclusion_filters: list[dict] = field(default_factory=list)  # tags excepted from the mutability setting
+    images: dict[str, Image] = field(default_factory=dict)  # by digest
+    tags: dict[str, str] = field(default_factory=dict)  # tag -> digest
+    layers: dict[str, int] = field(default_factory=dict)  # digest -> size
+    uploads: dict[str, Upload] = field(default_factory=dict)
+    scans: dict[str, float] = field(default_factory=dict)  # digest -> when the last scan started
+
+    def tag_is_immutable(self, tag: str) -> bool:
+        excepted = any(fnmatch.fnmatchcase(tag, f["filter"]) for f in self.exclusion_filters)
+        return {"IMMUTABLE": True, "MUTABLE": False, "IMMUTABLE_WITH_EXCLUSION": not excepted,
+                "MUTABLE_WITH_EXCLUSION": excepted}[self.tag_mutability]
+
+    def image(self, image_id: dict) -> Image:
+        """The image imageId names (digest, tag, or both of one image); ImageNotFoundException otherwise."""
+        digest, tag = image_id.get("imageDigest"), image_id.get("imageTag")
+        found = self.images.get(digest if digest is not None else self.tags.get(tag, ""))
+        if found is None or (tag is not None and tag not in found.tags):
+            raise error("image-not-found", digest=shown(digest), tag=shown(tag), repository=self.name,
+                        registry=self.registry_id)
+        return found
+
+
+class Store:
+    def __init__(self, account_id: str):
+        self.account_id = account_id
+        self.lock = threading.RLock()
+        self._registries: dict[str, dict[str, Repository]] = {}
+
+    def repositories(self, registry_id: str) -> dict[str, Repository]:
+        return self._registries.setdefault(registry_id, {})
+
+    def repository(self, registry_id: str, name: str) -> Repository:
+        found = self.repositories(registry_id).get(name)
+        if found is None:
+            raise error("repository-not-found", repository=name, registry=registry_id)
+        return found
