@@ -163,33 +163,10 @@ def requests(operation: str, *, overrides: dict[str, st.SearchStrategy] | None =
         rest["required"] = [name for name in rest.get("required", []) if name not in chosen]
         if not rest["required"]:
             del rest["required"]
-        return st.tuples(_values(rest), st.fixed_dictionaries(chosen)).map(
+        return st.tuples(from_schema(rest), st.fixed_dictionaries(chosen)).map(
             lambda pair: _checked(operation, {**pair[0], **pair[1]}))
 
     return st.deferred(build)
-
-
-_OBJECT_KEYWORDS = {"$schema", "title", "type", "properties", "required", "additionalProperties"}
-
-
-def _values(schema: dict) -> st.SearchStrategy:
-    """from_schema(schema), except that structures and lists are built here.
-
-    hypothesis-jsonschema 0.23.1 draws objects through a Hypothesis internal
-    (conjecture.utils.many().more()) that the pinned Hypothesis no longer has, so from_schema fails on
-    every object. Input structures are closed (additionalProperties false), so fixed_dictionaries says
-    all there is to say; any other keyword at that level (an observed anyOf) is met by filtering.
-    """
-    if schema.get("type") == "object" and ("properties" in schema or schema.get("additionalProperties") is False):
-        required = set(schema.get("required", []))
-        members = {name: _values(sub) for name, sub in schema.get("properties", {}).items()}
-        strategy = st.fixed_dictionaries({n: s for n, s in members.items() if n in required},
-                                         optional={n: s for n, s in members.items() if n not in required})
-        rest = {k: v for k, v in schema.items() if k not in _OBJECT_KEYWORDS}
-        return strategy.filter(Draft7Validator(rest).is_valid) if rest else strategy
-    if schema.get("type") == "array":
-        return st.lists(_values(schema["items"]), min_size=schema.get("minItems", 0), max_size=schema.get("maxItems"))
-    return from_schema(schema)
 
 
 def _checked(operation: str, request: dict) -> dict:
@@ -330,7 +307,7 @@ def _breakages(operation: str, base: dict) -> Iterator[_Breakage]:
             if rule.path == generic:
                 yield _Breakage(member, rule.kind, rule.keyword, tuple((n, (v,)) for n, v in rule.violations.items()),
                                 st.sampled_from(list(rule.violations.values()))
-                                | _values(member.schema).filter(lambda v, rule=rule: not rule.accepts(v)),
+                                | from_schema(member.schema).filter(lambda v, rule=rule: not rule.accepts(v)),
                                 rule.evidence)
 
 
@@ -338,7 +315,10 @@ def _modelled_breakages(member: _Member) -> Iterator[_Breakage]:
     schema, value, kind = member.schema, member.value, member.schema["type"]
     if member.required and value is not _MISSING:
         yield _Breakage(member, "missing", "required", ((None, (_MISSING,)),), st.just(_MISSING))
-    yield _Breakage(member, "null", "type", ((None, (None,)),), st.none())
+    # JSON null reads as an absent member (Smithy awsJson1_1 null.smithy): a violation only where the
+    # member is required, or in a list, where an item cannot be absent.
+    if (member.required or isinstance(member.path[-1], int)) and value is not _MISSING:
+        yield _Breakage(member, "null", "type", ((None, (None,)),), st.none())
     wrong = [t for t in _TYPE_SAMPLES if t != kind and {t, kind} != {"integer", "number"}]
     yield _Breakage(member, "wrong-type", "type", tuple((t, (_TYPE_SAMPLES[t],)) for t in wrong),
                     st.one_of([_TYPE_VALUES[t] for t in wrong]))
