@@ -1,24 +1,35 @@
 """Known deviations of one target, kept as data: expectations/<target>.toml.
 
-Each table is keyed by a test id and says what the target was seen to do (``seen``), with an
-optional ``link`` and ``expires`` date. Listed tests become strict expected failures: a new failure
-fails the run, and so does a listed test that starts to pass, so the file stays true.
+Each table under ``[deviations]`` is keyed by a test id and says what the target was seen to do
+(``seen``), optionally why it is accepted (``reason``), a ``link`` and an ``expires`` date. Listed
+tests become strict expected failures: a new failure fails the run, and so does a listed test that
+starts to pass, so the file stays true.
+
+    python -m ecrconf.expectations TARGET JUNIT_XML   # rewrite expectations/TARGET.toml from a run
+
+Regenerating keeps the ``reason``, ``link`` and ``expires`` already written for tests that still fail.
 """
 
 from __future__ import annotations
 
+import argparse
 import datetime
+import json
+import sys
 import tomllib
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent / "expectations"
+KEPT = ("reason", "link", "expires")
 
 
 @dataclass(frozen=True)
 class Expectation:
     test_id: str
     seen: str
+    reason: str = ""
     link: str = ""
     expires: datetime.date | None = None
 
@@ -37,5 +48,60 @@ def load(path: Path) -> dict[str, Expectation]:
     for test_id, entry in data.get("deviations", {}).items():
         if "seen" not in entry:
             raise ValueError(f"{path}: entry {test_id!r} has no 'seen'")
-        entries[test_id] = Expectation(test_id, entry["seen"], entry.get("link", ""), entry.get("expires"))
+        entries[test_id] = Expectation(test_id, **{k: entry[k] for k in ("seen", *KEPT) if k in entry})
     return entries
+
+
+def failures_from_junit(junit: Path) -> dict[str, str]:
+    """{test id: one line saying what was seen} for every failed test of a JUnit XML report."""
+    seen = {}
+    for case in ET.parse(junit).getroot().iter("testcase"):
+        problem = case.find("failure")
+        if problem is None:
+            continue
+        module = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
+        seen[f"{module}::{case.get('name')}"] = _one_line(problem.get("message") or problem.text or "")
+    return seen
+
+
+def _one_line(message: str) -> str:
+    """The failure's title and the status and type received: stable from run to run."""
+    lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
+    lines = [line.split(": ", 1)[1] if line.startswith(("ecrconf.checks.", "AssertionError")) else line
+             for line in lines]
+    received = next((line for line in lines if line.startswith("Received: ")), "")
+    received = received.split(" {", 1)[0].split(" <", 1)[0]
+    return "; ".join(part for part in (lines[0] if lines else "", received) if part)[:300]
+
+
+def render(target: str, failures: dict[str, str], previous: dict[str, Expectation]) -> str:
+    out = [f"# Known deviations of {target}, applied as strict expected failures.",
+           f"# Regenerate: python -m ecrconf.expectations {target} <junit.xml>  (keeps reason, link, expires)", ""]
+    for test_id in sorted(failures):
+        out.append(f"[deviations.{json.dumps(test_id)}]")
+        out.append(f"seen = {json.dumps(failures[test_id])}")
+        old = previous.get(test_id)
+        for key in KEPT:
+            value = getattr(old, key, None) if old else None
+            if value:
+                out.append(f"{key} = {value.isoformat() if key == 'expires' else json.dumps(value)}")
+        out.append("")
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.expectations",
+                                     description="Rewrite expectations/TARGET.toml from a run's JUnit XML.")
+    parser.add_argument("target")
+    parser.add_argument("junit", type=Path)
+    args = parser.parse_args(argv)
+    path = path_for(args.target)
+    previous = load(path) if path.exists() else {}
+    failures = failures_from_junit(args.junit)
+    path.write_text(render(args.target, failures, previous))
+    print(f"{path}: {len(failures)} deviation(s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

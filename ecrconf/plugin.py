@@ -38,7 +38,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
     group.addoption("--target", metavar="NAME",
                     help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
-    group.addoption("--expectations", metavar="FILE", help="known-deviations file to apply (overrides --target)")
+    group.addoption("--expectations", metavar="FILE", help="known-deviations file to apply (overrides --target); 'none' applies none")
     group.addoption("--timeout", type=float, default=30.0, metavar="SECONDS",
                     help="read timeout of one request (default 30)")
     group.addoption("--scan-timeout", type=float, default=180.0, metavar="SECONDS",
@@ -107,6 +107,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
 
 
 def _expectations_file(config: pytest.Config) -> Path | None:
+    if config.option.expectations == "none":
+        return None
     if config.option.expectations:
         path = Path(config.option.expectations)
         if not path.is_file():

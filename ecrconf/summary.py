@@ -51,7 +51,8 @@ def first_line(report: pytest.TestReport) -> str:
 class Requirement:
     operation: str
     text: str
-    evidence: str
+    line: int
+    evidence: set[str] = field(default_factory=set)
     outcomes: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
 
@@ -71,8 +72,9 @@ class RequirementSummary:
         function = name.split("[", 1)[0]
         key = (module, function)
         req = self.requirements.setdefault(key, Requirement(
-            props.get("operation") or module, props.get("requirement", function),
-            props.get("evidence", "")))
+            props.get("operation") or module, props.get("requirement", function), report.location[1] or 0))
+        if props.get("evidence"):
+            req.evidence.add(props["evidence"])
         previous = self.settled.get(report.nodeid)
         if previous:
             req.outcomes[previous] -= 1
@@ -93,10 +95,10 @@ class RequirementSummary:
         for operation in sorted(by_operation):
             totals = sum((r.outcomes for r in by_operation[operation]), Counter())
             tw.line(f"{operation}: " + ", ".join(f"{totals[o]} {o}" for o in ORDER if totals[o]), bold=True)
-            for req in by_operation[operation]:
+            for req in sorted(by_operation[operation], key=lambda r: r.line):
                 worst = next(o for o in ORDER if req.outcomes[o])
                 counts = "/".join(f"{req.outcomes[o]} {o}" for o in ORDER if req.outcomes[o])
-                evidence = f" [{req.evidence}]" if req.evidence else ""
+                evidence = f" [{'/'.join(sorted(req.evidence))}]" if req.evidence else ""
                 tw.line(f"  {LABEL[worst]:<6}{req.text}{evidence} ({counts})",
                         red=worst in ("failed", "error", "xpassed"), yellow=worst == "xfailed")
                 for note in req.notes[:6]:

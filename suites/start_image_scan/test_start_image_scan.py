@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrconf import checks, images, strategies
+from ecrconf import checks, images, schemas, strategies
 
 OPERATION = "StartImageScan"
 pytestmark = pytest.mark.operation(OPERATION)
@@ -124,14 +124,47 @@ def _invalid_case_expectation(case) -> frozenset[str]:
     return checks.SERIALIZATION_ERRORS if case.kind in ("wrong-type", "null") else checks.VALIDATION_ERRORS
 
 
-@pytest.mark.evidence("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
-@pytest.mark.parametrize("case_id", sorted(INVALID_CASES))
+def _invalid_case_params() -> list:
+    params = []
+    for case_id, case in sorted(INVALID_CASES.items()):
+        if case.evidence == "documented":
+            evidence = ("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
+        else:
+            evidence = (case.evidence, "fixtures/constraints/observed.json")
+        params.append(pytest.param(case_id, marks=pytest.mark.evidence(*evidence), id=case_id))
+    return params
+
+
+def _invalid_case(case_id, repository_name):
+    base = {**PLACEHOLDER, "repositoryName": repository_name}
+    return {c.id: c for c in strategies.boundary_cases(OPERATION, base)}[case_id]
+
+
+@pytest.mark.parametrize("case_id", _invalid_case_params())
 def test_invalid_request_is_rejected(client, absent_repository_name, case_id, record_property):
     """A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."""
-    base = {**PLACEHOLDER, "repositoryName": absent_repository_name}
-    case = {c.id: c for c in strategies.boundary_cases(OPERATION, base)}[case_id]
+    case = _invalid_case(case_id, absent_repository_name)
     seen = checks.failed_with(client.call(OPERATION, case.request), _invalid_case_expectation(case))
     record_property("error_type_seen", seen)
+
+
+@pytest.mark.evidence("documented", "API_StartImageScan errors: ImageNotFoundException; awsJson1_1 error framing")
+@pytest.mark.parametrize("case_id", sorted(i for i, c in INVALID_CASES.items() if c.evidence != "documented"))
+def test_unmodelled_malformation_is_not_accepted(client, absent_repository_name, case_id):
+    """A value real ECR is believed to reject (beyond the model) MUST at least not start a scan or crash."""
+    case = _invalid_case(case_id, absent_repository_name)
+    not_a_crash = set(schemas.modelled_errors(OPERATION)) - {"ServerException"}
+    checks.failed_with(client.call(OPERATION, case.request), not_a_crash)
+
+
+@pytest.mark.evidence("documented", "service model constraints (RepositoryName 2..256, ImageTag 1..300)")
+@pytest.mark.parametrize("case_id", [c.id for c in strategies.valid_boundary_requests(OPERATION, PLACEHOLDER)])
+def test_boundary_values_are_accepted(client, repository, case_id):
+    """Values at the edges of their constraints MUST be accepted as valid (a not-found error, never a validation one)."""
+    base = {**PLACEHOLDER, "repositoryName": repository.name}
+    case = {c.id: c for c in strategies.valid_boundary_requests(OPERATION, base)}[case_id]
+    # The digest in every request is all zeros, so no existing image can match: nothing is scanned.
+    checks.failed_with(client.call(OPERATION, case.request), {"RepositoryNotFoundException", "ImageNotFoundException"})
 
 
 @pytest.mark.evidence("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
@@ -139,7 +172,9 @@ def test_invalid_request_is_rejected(client, absent_repository_name, case_id, re
 def test_generated_invalid_requests_are_rejected(client, absent_repository_name, data):
     """Generated requests that each break one constraint MUST all be rejected with a validation error."""
     base = {**PLACEHOLDER, "repositoryName": absent_repository_name}
-    case = data.draw(strategies.invalid_requests(OPERATION, base), label="case")
+    # Breakages of rules beyond the model have their own, evidence-graded test above.
+    documented = strategies.invalid_requests(OPERATION, base).filter(lambda c: c.evidence == "documented")
+    case = data.draw(documented, label="case")
     checks.failed_with(client.call(OPERATION, case.request), _invalid_case_expectation(case))
 
 
