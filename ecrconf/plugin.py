@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+import sys
 from pathlib import Path
 
 import pytest
@@ -61,30 +62,42 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 @pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    """Check an explicit --endpoint before anything runs: an unusable target ends the run in one line."""
+    opt = config.option
+    if hasattr(config, "workerinput") or not opt.endpoint or _informational(opt):
+        return None
+    try:
+        endpoint = validate_endpoint(opt.endpoint)
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from None
+    target = Target(endpoint, resolve_region(opt.region), opt.target or "")
+    try:
+        if is_real_aws(endpoint) and not opt.allow_aws:
+            raise TargetUnusable(f"{endpoint} is real AWS: the suite creates and deletes repositories there; "
+                                 "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
+        if not opt.collectonly:
+            probe(_client(config, target))
+    except TargetUnusable as exc:
+        sys.stderr.write(f"ecrconf: {exc}\n")
+        return exc.exit_status
+    config.stash[TARGET] = target
+    return None
+
+
+def _informational(opt) -> bool:
+    return bool(opt.help or opt.version or opt.markers or opt.showfixtures or opt.show_fixtures_per_test)
+
+
+@pytest.hookimpl(tryfirst=True)
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or TARGET in config.stash:
         return
-    opt = config.option
-    try:
-        if opt.endpoint:
-            endpoint = validate_endpoint(opt.endpoint)
-            if is_real_aws(endpoint) and not opt.allow_aws:
-                raise TargetUnusable(f"{endpoint} is real AWS: the suite creates and deletes repositories there; "
-                                     "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
-            target = Target(endpoint, resolve_region(opt.region), opt.target or "")
-        else:
-            moto = EmbeddedMoto()
-            endpoint = moto.start()
-            config.add_cleanup(moto.stop)
-            target = Target(endpoint, "us-east-1", opt.target or EmbeddedMoto.name(), embedded=True)
-        config.stash[TARGET] = target
-        if not config.option.collectonly:
-            probe(_client(config, target))
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    except TargetUnusable as exc:
-        pytest.exit(str(exc), returncode=exc.exit_status)
+    moto = EmbeddedMoto()
+    config.stash[TARGET] = Target(moto.start(), "us-east-1", config.option.target or EmbeddedMoto.name(),
+                                  embedded=True)
+    config.add_cleanup(moto.stop)
 
 
 def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
