@@ -12,8 +12,14 @@ from types import MappingProxyType
 from typing import Mapping
 
 ERROR_TYPE_STYLES = ("plain", "namespaced", "suffixed")
+JSON_11 = "application/x-amz-json-1.1"
 MESSAGE_KEYS = ("message", "Message")
 REQUEST_ID_STYLES = ("uuid4", "uuid1", "absent")
+# The checks of a signature the reference makes, by name; ``unchecked`` skips some (see sigv4.verify).
+SIGV4_CHECKS = ("presence", "expiry", "not-yet-current", "region", "service", "access-key", "session-token",
+                "payload-hash", "signature")
+# Above the largest body ECR's model allows (an UploadLayerPart of 20 MiB, base64: 27,962,028 bytes).
+MAX_BODY_BYTES = 28 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -23,6 +29,7 @@ class Behaviour:
     error_type_style: str = "plain"
     message_key: str = "message"
     error_type_header: bool = False  # research 1.6: real Coral JSON errors carry none
+    error_type_in_body: bool = True  # False (with error_type_header): the type only in the header (research 1.9)
     # Members added to every JSON response body, success or error; clients must ignore them.
     extra_members: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     json_indent: int | None = None  # None: compact
@@ -33,10 +40,31 @@ class Behaviour:
     auth_error_status: int = 400  # research 2.13, 2.16: 400 (gap 9.3: 403 not ruled out)
     clock_skew: timedelta = timedelta(minutes=15)  # research 2.13
     scan_duration: float = 0.3  # seconds from IN_PROGRESS to COMPLETE
+    # Bodies above this are refused with 413 before anything else (None: no limit). Real AWS front ends
+    # refuse oversized requests (dynalite, written against live DynamoDB: 413 above 16 MiB).
+    max_body_bytes: int | None = MAX_BODY_BYTES
+
+    # Breakages: each knob turned away from its default makes the reference deviate from real ECR.
+    error_messages: bool = True  # False: error bodies carry no message
+    response_content_type: str = JSON_11
+    # HTTP status per error type, overriding the one real ECR sends (e.g. {"SerializationException": 500}).
+    error_statuses: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    reject_unknown_members: bool = False  # refuse top-level members the model does not know
+    coerce_scalars: bool = False  # read a number or an object given for a top-level string as its text
+    refuse_non_post: bool = True
+    refuse_other_content_types: bool = True
+    match_target_prefix: bool = True  # False: route by what follows the last "." of X-Amz-Target
+    unchecked: frozenset[str] = frozenset()  # names from SIGV4_CHECKS that are skipped
 
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
                               ("request_id_style", REQUEST_ID_STYLES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
+        if not set(self.unchecked) <= set(SIGV4_CHECKS):
+            raise ValueError(f"unchecked={sorted(self.unchecked)} names checks not in {SIGV4_CHECKS}")
+        if not (self.error_type_in_body or self.error_type_header):
+            raise ValueError("an error type must be sent somewhere: error_type_in_body or error_type_header")
         object.__setattr__(self, "extra_members", MappingProxyType(dict(self.extra_members)))
+        object.__setattr__(self, "error_statuses", MappingProxyType(dict(self.error_statuses)))
+        object.__setattr__(self, "unchecked", frozenset(self.unchecked))

@@ -6,10 +6,10 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from selftest.reference.behaviour import Behaviour
+from selftest.reference.behaviour import JSON_11, Behaviour
 from selftest.reference.errors import EcrError
 
-CONTENT_TYPE = "application/x-amz-json-1.1"
+CONTENT_TYPE = JSON_11
 NAMESPACE = "com.amazonaws.ecr"
 CORAL_SUFFIX = "http://internal.amazon.com/coral/com.amazon.coral.service/"
 
@@ -27,11 +27,13 @@ def success(document: dict, behaviour: Behaviour) -> Reply:
 
 def failure(problem: EcrError, behaviour: Behaviour) -> Reply:
     spelled = error_type(problem.type, behaviour)
-    document = {"__type": spelled, **problem.members}
-    if problem.message is not None:
+    document = {"__type": spelled} if behaviour.error_type_in_body else {}
+    document.update(problem.members)
+    if problem.message is not None and behaviour.error_messages:
         document[behaviour.message_key] = problem.message
     extra = (("X-Amzn-ErrorType", spelled),) if behaviour.error_type_header else ()
-    return _reply(problem.status, document, behaviour, extra)
+    status = behaviour.error_statuses.get(problem.type, problem.status)
+    return _reply(status, document, behaviour, extra)
 
 
 def error_type(name: str, behaviour: Behaviour) -> str:
@@ -49,7 +51,7 @@ def _reply(status: int, document: dict, behaviour: Behaviour, extra: tuple = ())
     separators = None if behaviour.json_indent is not None else (",", ":")
     body = json.dumps(document, indent=behaviour.json_indent, sort_keys=behaviour.json_sort_keys,
                       separators=separators).encode()
-    headers = [("Content-Type", CONTENT_TYPE)]
+    headers = [("Content-Type", behaviour.response_content_type)]
     rid = request_id(behaviour)
     if rid is not None:
         headers.append(("x-amzn-RequestId", rid))

@@ -14,7 +14,7 @@ from ecrconf import schemas
 from selftest.reference import envelope, sigv4, validation
 from selftest.reference.behaviour import Behaviour
 from selftest.reference.envelope import Reply
-from selftest.reference.errors import EcrError, error
+from selftest.reference.errors import EcrError, error, invalid_parameter
 from selftest.reference.operations import HANDLERS, Context
 from selftest.reference.registry import Store
 from selftest.reference.sigv4 import KeyPair, Received
@@ -44,22 +44,41 @@ class Pipeline:
             return envelope.failure(error("internal"), self.behaviour)
 
     def _answer(self, received: Received) -> dict:
+        behaviour = self.behaviour
+        if behaviour.max_body_bytes is not None and len(received.body) > behaviour.max_body_bytes:
+            raise error("request-too-large")
         content_type = (received.header("Content-Type") or "").split(";", 1)[0].strip().lower()
-        if received.method != "POST" or content_type != envelope.CONTENT_TYPE:
+        if ((behaviour.refuse_non_post and received.method != "POST")
+                or (behaviour.refuse_other_content_types and content_type != envelope.CONTENT_TYPE)):
             raise error("not-json-post")
         document = _parse(received.body)
         operation = self._operation(received.header("X-Amz-Target"))
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
-        sigv4.verify(received, self.keys, self.region, now, self.behaviour)
-        request = validation.validated(operation, document)
+        sigv4.verify(received, self.keys, self.region, now, behaviour)
+        request = validation.validated(operation, self._broken_reading(operation, document))
         with self.context.store.lock:
             return HANDLERS[operation](self.context, request)
 
     def _operation(self, target: str | None) -> str:
-        operation = target[len(self.prefix):] if target and target.startswith(self.prefix) else None
+        if not self.behaviour.match_target_prefix and target:
+            operation = target.rsplit(".", 1)[-1]
+        else:
+            operation = target[len(self.prefix):] if target and target.startswith(self.prefix) else None
         if operation not in HANDLERS:
             raise error("unknown-operation")
         return operation
+
+    def _broken_reading(self, operation: str, document: dict) -> dict:
+        """The request as the breakages reject_unknown_members and coerce_scalars read it."""
+        members = schemas.input_schema(operation).get("properties", {})
+        if self.behaviour.reject_unknown_members:
+            unknown = sorted(set(document) - set(members))
+            if unknown:
+                raise invalid_parameter(unknown[0], "Member must not be present")
+        if self.behaviour.coerce_scalars:
+            return {name: str(value) if members.get(name, {}).get("type") == "string"
+                    and isinstance(value, (int, float, dict)) else value for name, value in document.items()}
+        return document
 
 
 def _parse(body: bytes) -> dict:

@@ -18,7 +18,7 @@ from botocore.awsrequest import AWSRequest
 from botocore.compat import HTTPHeaders
 from botocore.credentials import Credentials
 
-from selftest.reference.behaviour import Behaviour
+from selftest.reference.behaviour import SIGV4_CHECKS, Behaviour
 from selftest.reference.errors import error, messages
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -59,8 +59,8 @@ class _Authorization:
 class _AsSigned(SigV4Auth):
     """botocore's SigV4, over exactly the headers the client says it signed."""
 
-    def __init__(self, credentials: Credentials, region: str, signed: list[str]):
-        super().__init__(credentials, SERVICE, region)
+    def __init__(self, credentials: Credentials, service: str, region: str, signed: list[str]):
+        super().__init__(credentials, service, region)
         self._signed = signed
 
     def headers_to_sign(self, request: AWSRequest) -> HTTPHeaders:
@@ -72,12 +72,19 @@ class _AsSigned(SigV4Auth):
 
 
 def verify(received: Received, keys: KeyPair, region: str, now: datetime, behaviour: Behaviour) -> None:
-    """Raise the EcrError real AWS answers for this request's authentication, if any."""
+    """Raise the EcrError real AWS answers for this request's authentication, if any.
+
+    A check named in ``behaviour.unchecked`` is skipped (a breakage); an unchecked region or service
+    is taken from the credential scope, as an endpoint that serves any of them would.
+    """
     status = behaviour.auth_error_status
+    checked = set(SIGV4_CHECKS) - behaviour.unchecked
     header = received.header("Authorization")
     if header and "X-Amz-Algorithm" in parse_qs(urlsplit(received.path).query):
         raise error("both-auth", status=status)
     if not header:
+        if "presence" not in checked:
+            return
         raise error("missing-token", status=status)
     timestamp = _timestamp(received)
     auth = _parse(header, timestamp is not None, status)
@@ -86,18 +93,20 @@ def verify(received: Received, keys: KeyPair, region: str, now: datetime, behavi
     stamp = timestamp.strftime(BASIC_ISO)
     if scope_date != stamp[:8]:
         raise error("scope-date-mismatch", status=status, scope=scope_date, date=stamp[:8], timestamp=stamp)
-    if scope_region != region:
+    if scope_region != region and "region" in checked:
         raise error("wrong-region", status=status, region=scope_region)
-    if scope_service != SERVICE:
+    if scope_service != SERVICE and "service" in checked:
         raise error("wrong-service", status=status, service=SERVICE)
-    if access_key != keys.access_key or received.header("X-Amz-Security-Token") != keys.token:
+    if ((access_key != keys.access_key and "access-key" in checked)
+            or (received.header("X-Amz-Security-Token") != keys.token and "session-token" in checked)):
         raise error("unrecognized-client", status=status)
     if "host" not in auth.signed_headers:
         raise error("host-not-signed", status=status)
     claimed = received.header("X-Amz-Content-SHA256")
-    if claimed is not None and claimed != hashlib.sha256(received.body).hexdigest():
+    if claimed is not None and claimed != hashlib.sha256(received.body).hexdigest() and "payload-hash" in checked:
         raise error("payload-hash-mismatch", status=status)
-    _check_signature(received, auth, keys, region, stamp, status)
+    if "signature" in checked:
+        _check_signature(received, auth, keys, scope_service, scope_region, stamp, status)
 
 
 def _parse(header: str, dated: bool, status: int) -> _Authorization:
@@ -141,22 +150,22 @@ def _check_clock(timestamp: datetime, now: datetime, behaviour: Behaviour) -> No
     skew = behaviour.clock_skew
     fields = {"date": timestamp.strftime(BASIC_ISO), "now": now.strftime(BASIC_ISO),
               "minutes": int(skew.total_seconds() // 60)}
-    if timestamp < now - skew:
+    if timestamp < now - skew and "expiry" not in behaviour.unchecked:
         raise error("signature-expired", status=behaviour.auth_error_status,
                     bound=(now - skew).strftime(BASIC_ISO), **fields)
-    if timestamp > now + skew:
+    if timestamp > now + skew and "not-yet-current" not in behaviour.unchecked:
         raise error("signature-not-yet-current", status=behaviour.auth_error_status,
                     bound=(now + skew).strftime(BASIC_ISO), **fields)
 
 
-def _check_signature(received: Received, auth: _Authorization, keys: KeyPair, region: str, stamp: str,
-                     status: int) -> None:
+def _check_signature(received: Received, auth: _Authorization, keys: KeyPair, service: str, region: str,
+                     stamp: str, status: int) -> None:
     host = received.header("Host") or ""
     request = AWSRequest(method=received.method, url=f"http://{host}{received.path}", data=received.body)
     for name, value in received.headers:
         request.headers[name] = value
     request.context["timestamp"] = stamp
-    signer = _AsSigned(Credentials(keys.access_key, keys.secret_key, keys.token), region, auth.signed_headers)
+    signer = _AsSigned(Credentials(keys.access_key, keys.secret_key, keys.token), service, region, auth.signed_headers)
     canonical = signer.canonical_request(request)
     string_to_sign = signer.string_to_sign(request, canonical)
     expected = signer.signature(string_to_sign, request)
