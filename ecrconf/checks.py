@@ -23,6 +23,7 @@ SERIALIZATION_ERRORS = VALIDATION_ERRORS | {"SerializationException"}
 class ConformanceFailure(AssertionError):
     def __init__(self, title: str, *, received: str, expected: str, exchange: Exchange | None = None):
         self.title = title
+        self.exchange = exchange
         lines = [title, f"Received: {received}", f"Expected: {expected}"]
         if exchange is not None:
             lines += [exchange.describe(), f"reproduce: {exchange.as_curl()}"]
@@ -31,8 +32,17 @@ class ConformanceFailure(AssertionError):
 
 class TargetUnresponsive(Exception):
     def __init__(self, exchange: Exchange):
+        self.exchange = exchange
         super().__init__(f"{exchange.operation}: no response from the target: {exchange.transport_error}\n"
                          f"reproduce: {exchange.as_curl()}")
+
+
+class OperationUnsupported(Exception):
+    """The target does not implement the operation under test: reported apart from a failure."""
+
+    def __init__(self, exchange: Exchange):
+        self.exchange = exchange
+        super().__init__(f"{exchange.operation} is not implemented by the target ({_outcome(exchange)})")
 
 
 @cache
@@ -79,6 +89,8 @@ def matches_output_schema(exchange: Exchange) -> dict:
 def succeeded(exchange: Exchange) -> dict:
     """HTTP 200, awsJson1_1 content type, a body valid against the output schema; returns the body."""
     responded(exchange)
+    if protocol.not_implemented(exchange):
+        raise OperationUnsupported(exchange)
     if exchange.status != 200:
         raise ConformanceFailure(
             f"{exchange.operation} did not succeed",
@@ -123,6 +135,8 @@ def failed_with(exchange: Exchange, allowed: Collection[str]) -> str:
     if exchange.status is not None and exchange.status < 400:
         raise ConformanceFailure(f"expected {expected}", received=_outcome(exchange), expected=expected,
                                  exchange=exchange)
+    if protocol.not_implemented(exchange) and protocol.error_type(exchange) not in allowed:
+        raise OperationUnsupported(exchange)
     error = well_formed_error(exchange)
     if error not in allowed:
         raise ConformanceFailure(f"expected {expected}, got {error}", received=_outcome(exchange),

@@ -18,6 +18,14 @@ from requests_aws4auth import AWS4Auth
 from ecrconf import protocol
 from ecrconf.exchange import Exchange, Request, Response
 
+_sent = 0
+_sent_lock = threading.Lock()
+
+
+def requests_sent() -> int:
+    """Requests sent by every client in this process so far."""
+    return _sent
+
 
 @dataclass(frozen=True)
 class Credentials:
@@ -37,8 +45,6 @@ class EcrClient:
         self.credentials = credentials
         self.timeout = (connect_timeout, timeout)
         self._local = threading.local()
-        self.requests_sent = 0
-        self._count_lock = threading.Lock()
 
     @property
     def _session(self) -> requests.Session:
@@ -71,8 +77,9 @@ class EcrClient:
         signed = "Authorization" in prepared.headers and not altered
         request = Request(prepared.method or "POST", prepared.url or self.endpoint, dict(prepared.headers),
                           body, signed_as_sent=signed)
-        with self._count_lock:
-            self.requests_sent += 1
+        global _sent
+        with _sent_lock:
+            _sent += 1
         start = time.monotonic()
         try:
             raw = self._session.send(prepared, timeout=self.timeout, allow_redirects=False)

@@ -71,15 +71,20 @@ class Exchange:
     def body(self) -> object | None:
         return self.response.json if self.response else None
 
+    def sent(self) -> str:
+        """The request in one short, secret-free line."""
+        return f"{self.request.method} {self.request.url} {self.operation} {_excerpt(self.request.body)}"
+
+    def got(self) -> str:
+        """The response (or its absence) in one short line."""
+        if self.response is None:
+            return f"no response ({self.transport_error}) after {self.elapsed:.2f}s"
+        ctype = self.response.header("content-type") or "no Content-Type"
+        return f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}"
+
     def describe(self) -> str:
         """A short, secret-free account of the exchange for a failure message."""
-        sent = f"{self.request.method} {self.request.url} {self.operation} {_excerpt(self.request.body)}"
-        if self.response is None:
-            got = f"no response ({self.transport_error}) after {self.elapsed:.2f}s"
-        else:
-            ctype = self.response.header("content-type") or "no Content-Type"
-            got = f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}"
-        return f"sent: {sent}\ngot:  {got}"
+        return f"sent: {self.sent()}\ngot:  {self.got()}"
 
     def as_curl(self) -> str:
         """A command that sends this request again; credentials come from the environment."""

@@ -5,9 +5,10 @@ Each table under ``[deviations]`` is keyed by a test id and says what the target
 tests become strict expected failures: a new failure fails the run, and so does a listed test that
 starts to pass, so the file stays true.
 
-    python -m ecrconf.expectations TARGET JUNIT_XML   # rewrite expectations/TARGET.toml from a run
+    python -m ecrconf.expectations TARGET RESULTS_JSON   # rewrite expectations/TARGET.toml from a run
 
-Regenerating keeps the ``reason``, ``link`` and ``expires`` already written for tests that still fail.
+Keys are check ids (results.json ``id``). Regenerating lists every check that failed or failed as
+expected, drops those that now pass, and keeps the ``reason``, ``link`` and ``expires`` already written.
 """
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ import datetime
 import json
 import sys
 import tomllib
-import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,23 +52,20 @@ def load(path: Path) -> dict[str, Expectation]:
     return entries
 
 
-def failures_from_junit(junit: Path) -> dict[str, str]:
-    """{test id: one line saying what was seen} for every failed test of a JUnit XML report."""
+def deviations_from_results(document: dict) -> dict[str, str]:
+    """{check id: one line saying what was seen} for every check that failed, or failed as expected."""
     seen = {}
-    for case in ET.parse(junit).getroot().iter("testcase"):
-        problem = case.find("failure")
-        if problem is None:
-            continue
-        module = case.get("file") or case.get("classname", "").replace(".", "/") + ".py"
-        seen[f"{module}::{case.get('name')}"] = _one_line(problem.get("message") or problem.text or "")
+    for record in document["results"]:
+        if record["outcome"] == "fail":
+            seen[record["id"]] = _one_line(record.get("message", ""))
+        elif record["outcome"] == "expected-failure":
+            seen[record["id"]] = record.get("known_deviation") or _one_line(record.get("message", ""))
     return seen
 
 
 def _one_line(message: str) -> str:
     """The failure's title and the status and type received: stable from run to run."""
     lines = [line.strip() for line in message.strip().splitlines() if line.strip()]
-    lines = [line.split(": ", 1)[1] if line.startswith(("ecrconf.checks.", "AssertionError")) else line
-             for line in lines]
     received = next((line for line in lines if line.startswith("Received: ")), "")
     received = received.split(" {", 1)[0].split(" <", 1)[0]
     return "; ".join(part for part in (lines[0] if lines else "", received) if part)[:300]
@@ -76,7 +73,7 @@ def _one_line(message: str) -> str:
 
 def render(target: str, failures: dict[str, str], previous: dict[str, Expectation]) -> str:
     out = [f"# Known deviations of {target}, applied as strict expected failures.",
-           f"# Regenerate: python -m ecrconf.expectations {target} <junit.xml>  (keeps reason, link, expires)", ""]
+           f"# Regenerate: python -m ecrconf.expectations {target} <results.json>  (keeps reason, link, expires)", ""]
     for test_id in sorted(failures):
         out.append(f"[deviations.{json.dumps(test_id)}]")
         out.append(f"seen = {json.dumps(failures[test_id])}")
@@ -91,13 +88,13 @@ def render(target: str, failures: dict[str, str], previous: dict[str, Expectatio
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecrconf.expectations",
-                                     description="Rewrite expectations/TARGET.toml from a run's JUnit XML.")
+                                     description="Rewrite expectations/TARGET.toml from a run's results.json.")
     parser.add_argument("target")
-    parser.add_argument("junit", type=Path)
+    parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)
     path = path_for(args.target)
     previous = load(path) if path.exists() else {}
-    failures = failures_from_junit(args.junit)
+    failures = deviations_from_results(json.loads(args.results.read_text()))
     path.write_text(render(args.target, failures, previous))
     print(f"{path}: {len(failures)} deviation(s)")
     return 0

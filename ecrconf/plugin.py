@@ -1,4 +1,7 @@
-"""The pytest plugin: options, the target, fixtures, Hypothesis profiles, expectations, the summary."""
+"""The pytest plugin: options, the target, fixtures, Hypothesis profiles, evidence and expectations.
+
+The outputs of a run (records, console summary, report files) are in ``ecrconf.reporting``.
+"""
 
 from __future__ import annotations
 
@@ -10,55 +13,66 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ecrconf import expectations, schemas
+from ecrconf import __version__, expectations, reporting, results, schemas
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
-from ecrconf.summary import RequirementSummary
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, validate_endpoint)
 
 settings.register_profile(
     "conformance", deadline=None, derandomize=True, database=None, print_blob=True, max_examples=25,
-    report_multiple_bugs=False,
-    suppress_health_check=[HealthCheck.too_slow])
+    report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow])
 settings.register_profile(
     "thorough", deadline=None, derandomize=False, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("conformance")
 
 EVIDENCE_LEVELS = ("documented", "observed", "inferred")  # strongest first
-ADVISORY = "advisory: rests on {} evidence, weaker than --evidence={}"
 TARGET = pytest.StashKey[Target]()
 RUN_ID = pytest.StashKey[str]()
+EXPECTATIONS_FILE = pytest.StashKey[Path | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ecr", "ECR conformance")
-    group.addoption("--endpoint", metavar="URL",
-                    help="ECR endpoint to test (default: an embedded moto server)")
-    group.addoption("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
-    group.addoption("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
-    group.addoption("--target", metavar="NAME",
-                    help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
-    group.addoption("--expectations", metavar="FILE", help="known-deviations file to apply (overrides --target); 'none' applies none")
-    group.addoption("--timeout", type=float, default=30.0, metavar="SECONDS",
-                    help="read timeout of one request (default 30)")
-    group.addoption("--scan-timeout", type=float, default=180.0, metavar="SECONDS",
-                    help="how long to wait for a scan to reach COMPLETE or FAILED (default 180)")
-    group.addoption("--evidence", choices=EVIDENCE_LEVELS, default="observed",
-                    help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
-                         "run as advisory (default: observed, which includes documented)")
-    group.addoption("--allow-aws", action="store_true",
-                    help="consent to create (and delete) repositories and images on a real AWS account")
+    add = group.addoption
+    add("--endpoint", metavar="URL", help="ECR endpoint to test (default: an embedded moto server)")
+    add("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
+    add("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
+    add("--target", metavar="NAME",
+        help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
+    add("--expectations", metavar="FILE",
+        help="known-deviations file to apply (overrides --target); 'none' applies none")
+    add("--evidence", choices=EVIDENCE_LEVELS, default="observed",
+        help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
+             "run as advisory (default: observed, which includes documented)")
+    add("--timeout", type=float, default=30.0, metavar="SECONDS", help="read timeout of one request (default 30)")
+    add("--scan-timeout", type=float, default=180.0, metavar="SECONDS",
+        help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
+    add("--report-dir", type=Path, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
+    add("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
+    add("--fail-on-regression", action="store_true",
+        help="with --baseline: exit non-zero only when something regressed")
+    add("--allow-aws", action="store_true",
+        help="consent to create (and delete) repositories and images on a real AWS account")
 
 
+@pytest.hookimpl(tryfirst=True)  # before junitxml reads its path
 def pytest_configure(config: pytest.Config) -> None:
+    config.pluginmanager.register(reporting, "ecrconf-reporting-hooks")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: the controller already chose the target
         config.stash[TARGET] = Target(**workerinput["ecr_target"])
         config.stash[RUN_ID] = workerinput["ecr_run_id"]
         return
     config.stash[RUN_ID] = secrets.token_hex(3)
-    config.pluginmanager.register(RequirementSummary(config), "ecr-requirement-summary")
+    report_dir = config.option.report_dir
+    if report_dir and not config.option.xmlpath:
+        config.option.xmlpath = str(report_dir / "junit.xml")
+    if config.option.fail_on_regression and not config.option.baseline:
+        raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
+    config.pluginmanager.register(
+        reporting.RunReport(config, lambda: run_fingerprint(config), report_dir, config.option.baseline),
+        "ecrconf-run-report")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -94,9 +108,12 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
     if hasattr(config, "workerinput") or TARGET in config.stash:
         return
+    name = config.option.target or EmbeddedMoto.name()
+    if config.option.collectonly:  # nothing will be sent: no server needed
+        config.stash[TARGET] = Target("", "us-east-1", name, embedded=True)
+        return
     moto = EmbeddedMoto()
-    config.stash[TARGET] = Target(moto.start(), "us-east-1", config.option.target or EmbeddedMoto.name(),
-                                  embedded=True)
+    config.stash[TARGET] = Target(moto.start(), "us-east-1", name, embedded=True)
     config.add_cleanup(moto.stop)
 
 
@@ -111,12 +128,32 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     target = config.stash.get(TARGET, None)
     source = schemas.source()
     lines = [f"ECR model: botocore {source['botocoreVersion']} (sha256 {source['modelSha256'][:12]})",
-             f"hypothesis profile: {settings.get_current_profile_name()}"]
+             f"hypothesis profile: {settings.get_current_profile_name()}; evidence asserted: "
+             f"{config.option.evidence} and stronger"]
     if target:
         kind = "embedded moto" if target.embedded else "endpoint"
         lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
                         f"region {target.region})")
     return lines
+
+
+def run_fingerprint(config: pytest.Config) -> dict:
+    target = config.stash.get(TARGET, None)
+    source = schemas.source()
+    seed = config.getoption("hypothesis_seed", None)
+    derandomized = settings().derandomize
+    return {
+        "endpoint": target.redacted_endpoint() if target else "",
+        "embedded": bool(target and target.embedded),
+        "target": target.name if target else "",
+        "region": target.region if target else "",
+        "suite_version": __version__,
+        "model": {"botocoreVersion": source["botocoreVersion"], "modelSha256": source["modelSha256"]},
+        "hypothesis": {"profile": settings.get_current_profile_name(),
+                       "seed": seed if seed is not None else ("derandomized" if derandomized else None)},
+        "evidence": config.option.evidence,
+        "expectations": str(config.stash.get(EXPECTATIONS_FILE, None) or "") or None,
+    }
 
 
 def _expectations_file(config: pytest.Config) -> Path | None:
@@ -134,26 +171,28 @@ def _expectations_file(config: pytest.Config) -> Path | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    path = _expectations_file(config)
+    path = config.stash[EXPECTATIONS_FILE] = _expectations_file(config)
     known = expectations.load(path) if path else {}
     today = datetime.date.today()
     strictest = EVIDENCE_LEVELS.index(config.option.evidence)
     for item in items:
         operation = item.get_closest_marker("operation")
-        evidence = item.get_closest_marker("evidence")
+        operation = operation.args[0] if operation else ""
         docstring = (getattr(item, "function", None) and item.function.__doc__) or item.name
-        item.user_properties += [("operation", operation.args[0] if operation else ""),
+        check = results.check_id(item.nodeid, operation)
+        item.user_properties += [("check_id", check), ("operation", operation),
                                  ("requirement", docstring.strip().splitlines()[0])]
+        evidence = item.get_closest_marker("evidence")
         if evidence:
             level, source = evidence.args
             item.user_properties += [("evidence", level), ("source", source)]
             if EVIDENCE_LEVELS.index(level) > strictest:
-                item.add_marker(pytest.mark.xfail(reason=ADVISORY.format(level, config.option.evidence),
-                                                  strict=False))
+                reason = f"{results.ADVISORY_PREFIX} rests on {level} evidence, weaker than --evidence"
+                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
                 continue
-        entry = known.get(item.nodeid)
+        entry = known.get(check)
         if entry and not entry.expired(today):
-            item.add_marker(pytest.mark.xfail(reason=f"known deviation: {entry.seen}", strict=True))
+            item.add_marker(pytest.mark.xfail(reason=results.KNOWN_PREFIX + entry.seen, strict=True))
 
 
 def _client(config: pytest.Config, target: Target) -> EcrClient:

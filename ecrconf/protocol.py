@@ -11,6 +11,9 @@ from ecrconf import schemas
 from ecrconf.exchange import Exchange
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
+# How targets say "no such operation": AWS (unknown X-Amz-Target), MiniStack, and other emulators.
+NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "InvalidAction", "NotImplemented",
+                             "NotImplementedException"})
 
 
 def target_header(operation: str) -> str:
@@ -51,3 +54,8 @@ def media_type(exchange: Exchange) -> str | None:
     """The response's Content-Type without parameters, lower-cased."""
     value = exchange.response.header("content-type") if exchange.response else None
     return value.split(";", 1)[0].strip().lower() if value else None
+
+
+def not_implemented(exchange: Exchange) -> bool:
+    """Whether the target answered that it does not implement the operation at all."""
+    return exchange.status == 501 or error_type(exchange) in NOT_IMPLEMENTED

@@ -17,8 +17,6 @@ from ecrconf import images, protocol, schemas
 from ecrconf.exchange import Exchange
 from ecrconf.images import Image
 
-# How targets say "no such operation": AWS (unknown X-Amz-Target), MiniStack, and other emulators.
-_NOT_IMPLEMENTED = {"UnknownOperationException", "InvalidAction", "NotImplemented", "NotImplementedException"}
 
 
 class SetupFailed(Exception):
@@ -172,7 +170,7 @@ def _succeeded(exchange: Exchange) -> dict:
     """The JSON object of a 200 answer; SetupFailed for anything else."""
     if exchange.status == 200 and isinstance(exchange.body, dict):
         return exchange.body
-    if exchange.status == 501 or protocol.error_type(exchange) in _NOT_IMPLEMENTED:
+    if protocol.not_implemented(exchange):
         raise OperationNotImplemented(
             f"{exchange.operation}: the target does not implement it, so setup cannot go on "
             f"({_outcome(exchange)})\n{exchange.describe()}", exchange.operation)

@@ -1,0 +1,84 @@
+"""The reporting half of the plugin: records on every report, and the outputs of a run.
+
+``pytest_runtest_makereport`` runs where the test runs (a worker under xdist) and attaches what the
+record needs. ``RunReport`` lives on the controller: it gathers the records, prints the console
+summary, and writes ``--report-dir``: results.json, junit.xml (by pytest), report.html, summary.md.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from ecrconf import client, compare, results, results_file, summary
+from ecrconf.report_html import render_html
+from ecrconf.report_markdown import render_markdown
+
+_requests_seen = 0
+
+
+@pytest.hookimpl(hookwrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    global _requests_seen
+    report = (yield).get_result()
+    if call.excinfo is not None and call.excinfo.errisinstance(results.UNSUPPORTED):
+        # Unsupported is not failed: the target lacks the operation (the OCI suite's "skip" for it).
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), item.location[1], f"unsupported: {str(call.excinfo.value).splitlines()[0]}")
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail
+    report.user_properties += results.details(call.excinfo)
+    now = client.requests_sent()
+    report.user_properties.append(("requests", now - _requests_seen))
+    _requests_seen = now
+
+
+class RunReport:
+    def __init__(self, config: pytest.Config, fingerprint: Callable[[], dict], report_dir: Path | None,
+                 baseline: Path | None):
+        self.config = config
+        self.fingerprint = fingerprint
+        self.collector = results.Collector()
+        self.report_dir = report_dir
+        self.baseline = _read(baseline) if baseline else None
+        self.diff: dict | None = None
+        self.final: dict | None = None
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.collector.pytest_runtest_logreport(report)
+
+    def document(self, exitstatus: int) -> dict:
+        return self.collector.document({**self.fingerprint(), "exit_status": int(exitstatus)})
+
+    @pytest.hookimpl(trylast=True)
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        document = self.final = self.document(exitstatus)
+        if self.baseline is not None:
+            self.diff = compare.compare(self.baseline, document)
+            if self.config.option.fail_on_regression:
+                session.exitstatus = 1 if compare.regressed(self.diff) else 0
+        if self.report_dir is not None:
+            self.report_dir.mkdir(parents=True, exist_ok=True)
+            (self.report_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
+            (self.report_dir / "report.html").write_text(render_html(document, diff=self.diff))
+            (self.report_dir / "summary.md").write_text(render_markdown(document, diff=self.diff))
+
+    def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
+        records = (self.final or self.document(exitstatus))["results"]
+        if records:
+            summary.write(terminalreporter, records)
+        if self.diff is not None:
+            terminalreporter.section("compared with the baseline")
+            terminalreporter.write_line(compare.console(self.diff, str(self.config.option.baseline), "this run"))
+        if self.report_dir is not None:
+            terminalreporter.write_line(f"reports: {self.report_dir}/results.json, junit.xml, report.html, summary.md")
+
+
+def _read(path: Path) -> dict:
+    try:
+        return results_file.load(path)
+    except results_file.InvalidResults as exc:
+        raise pytest.UsageError(f"--baseline: {exc}") from None

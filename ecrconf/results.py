@@ -1,0 +1,130 @@
+"""One result record per check per case (format: results_schema.json), gathered from test reports.
+
+Workers attach what a record needs to their reports (``details``); the controller, which sees every
+report also under xdist, turns them into records (``Collector``).
+"""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import PurePosixPath
+
+import pytest
+
+from ecrconf import checks
+from ecrconf.resources import OperationNotImplemented, SetupFailed
+
+FORMAT = "ecrconf-results/1"
+OUTCOMES = ("fail", "error", "unexpected-pass", "unsupported", "expected-failure", "advisory-fail", "pass",
+            "skipped")
+UNSUPPORTED = (checks.OperationUnsupported, OperationNotImplemented)
+ADVISORY_PREFIX = "advisory:"
+KNOWN_PREFIX = "known deviation: "
+
+
+def check_id(nodeid: str, operation: str) -> str:
+    """<operation>/<area>/<test>[<case>]: stable across runs, workers and versions of the target."""
+    path, _, name = nodeid.partition("::")
+    parts = PurePosixPath(path).parts
+    area = parts[1] if len(parts) > 2 and parts[0] == "suites" else PurePosixPath(path).stem
+    return f"{operation or 'unknown'}/{area}/{name}"
+
+
+def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
+    """What a record says about a non-pass outcome: the message, the exchange and how to reproduce it."""
+    if excinfo is None:
+        return []
+    error = excinfo.value
+    if isinstance(error, checks.ConformanceFailure):
+        message = "\n".join(str(error).splitlines()[:3])
+    else:
+        message = str(error).split("\nsent: ")[0].split("\nreproduce: ")[0]
+        if not isinstance(error, (SetupFailed, *UNSUPPORTED, checks.TargetUnresponsive)):
+            message = f"{type(error).__name__}: {message}"
+    found = [("message", message[:2000]), ("kind", type(error).__name__)]
+    exchange = getattr(error, "exchange", None)
+    if exchange is not None:
+        found += [("request", exchange.sent()), ("response", exchange.got()), ("reproduce", exchange.as_curl())]
+    return found
+
+
+def outcome(report: pytest.TestReport) -> str | None:
+    """The record's outcome if this report settles the test, else None."""
+    reason = getattr(report, "wasxfail", None)
+    advisory = reason is not None and reason.startswith(ADVISORY_PREFIX)
+    if report.skipped:
+        if reason is not None:
+            return "advisory-fail" if advisory else "expected-failure"
+        skip = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
+        return "unsupported" if skip.startswith("unsupported:") else "skipped"
+    if report.when == "call":
+        if report.passed:
+            return "unexpected-pass" if reason is not None and not advisory else "pass"
+        if isinstance(report.longrepr, str) and report.longrepr.startswith("[XPASS(strict)]"):
+            return "unexpected-pass"
+        # A check that judged the target fails; anything else raised means the run could not judge.
+        return "fail" if _said(report, "kind") in ("ConformanceFailure", "AssertionError") else "error"
+    return "error" if report.failed else None
+
+
+def _said(report: pytest.TestReport, key: str) -> str:
+    return next((str(v) for k, v in report.user_properties if k == key), "")
+
+
+class Collector:
+    """Builds the records of a run; lives on the controller."""
+
+    def __init__(self) -> None:
+        self.records: dict[str, dict] = {}
+        self.requests = 0
+        self.started = _now()
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        self.requests += sum(int(v) for k, v in report.user_properties if k == "requests")
+        result = outcome(report)
+        if result is None:
+            return
+        previous = self.records.get(report.nodeid)
+        if previous and not (result == "error" and previous["outcome"] != "error"):
+            return  # a teardown error spoils a settled test; nothing else changes it
+        props = dict(report.user_properties)
+        record = {
+            "id": check_id(report.nodeid, props.get("operation", "")),
+            "nodeid": report.nodeid,
+            "operation": props.get("operation", ""),
+            "area": check_id(report.nodeid, "").split("/")[1],
+            "requirement": props.get("requirement", ""),
+            "evidence": props.get("evidence", ""),
+            "source": props.get("source", ""),
+            "strict": not (getattr(report, "wasxfail", "") or "").startswith(ADVISORY_PREFIX),
+            "outcome": result,
+            "duration": round(report.duration, 3),
+            "line": report.location[1] or 0,
+        }
+        if result != "pass":
+            record["message"] = props.get("message") or _longrepr_line(report)
+            for key in ("request", "response", "reproduce"):
+                if key in props:
+                    record[key] = props[key]
+        reason = getattr(report, "wasxfail", "") or ""
+        if reason.startswith(KNOWN_PREFIX):
+            record["known_deviation"] = reason[len(KNOWN_PREFIX):]
+        self.records[report.nodeid] = record
+
+    def document(self, run: dict) -> dict:
+        records = sorted(self.records.values(), key=lambda r: (r["operation"], r["area"], r["line"], r["id"]))
+        return {"format": FORMAT,
+                "run": {**run, "started": self.started, "finished": _now(), "requests": self.requests},
+                "results": [{k: v for k, v in r.items() if k != "line"} for r in records]}
+
+
+def _longrepr_line(report: pytest.TestReport) -> str:
+    if isinstance(report.longrepr, tuple):
+        return report.longrepr[2]
+    crash = getattr(report.longrepr, "reprcrash", None)
+    text = crash.message if crash is not None else str(report.longrepr or "")
+    return text.strip().splitlines()[0] if text.strip() else ""
+
+
+def _now() -> str:
+    return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
