@@ -1,0 +1,139 @@
+"""Compare two runs by the stable check id: what newly fails, what newly passes, what came and went.
+
+    python -m ecrconf.compare OLD.json NEW.json [--markdown FILE] [--fail-on-regression]
+
+Every outcome belongs to one of three classes:
+
+    passing   pass, unexpected-pass   the target did what ECR does (an unexpected pass is a known
+                                      deviation that stopped happening: the target got better)
+    failing   fail, error             a deviation nobody accepted, or no verdict because something broke
+    neither   expected-failure, advisory-fail, unsupported, skipped
+                                      not passing, but accepted: listed as known, advisory by evidence,
+                                      not implemented by the target, or not run
+
+For an id present in both runs, with a different outcome:
+
+    before \\ now     passing          failing          neither
+    passing          changed          NEWLY FAILING    changed
+    failing          newly passing    changed          changed
+    neither          newly passing    NEWLY FAILING    changed
+
+and an id with the same outcome in both runs is unchanged. So a known deviation that is still known is
+no change; unsupported -> fail and expected-failure -> fail (the entry was removed or expired) are
+regressions; fail -> error is a change, not a regression, as is pass -> unsupported (the target now says
+it does not implement the operation; "unsupported is not failed" holds across runs too). Ids only in
+the new run are "added" and ids only in the old run "removed", whatever their outcome: new or dropped
+checks are not a change of the target. A run regressed when something is newly failing.
+
+Exit status: 0; 1 with --fail-on-regression when the run regressed; 2 with one line when an input
+cannot be read or is not a valid results document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from ecrconf import outcomes, report_markdown
+from ecrconf.results_file import InvalidResults, load
+
+PASSING = frozenset({"pass", "unexpected-pass"})
+FAILING = frozenset({"fail", "error"})
+KINDS = ("newly_failing", "newly_passing", "changed", "added", "removed")
+TITLES = {"newly_failing": "newly failing", "newly_passing": "newly passing", "changed": "changed",
+          "added": "added", "removed": "removed"}
+
+
+def compare(old: dict, new: dict) -> dict:
+    """The difference between two results documents, keyed by id; see the module docstring for the rules.
+
+    Each list holds {id, operation, requirement, old, new, message} sorted by id, where old or new is
+    None for an added or removed id and message is the newer record's message. "baseline" names the old
+    run so that a report can say what it was compared with.
+    """
+    before = {r["id"]: r for r in old["results"]}
+    after = {r["id"]: r for r in new["results"]}
+    diff: dict = {kind: [] for kind in KINDS}
+    diff["unchanged"] = 0
+    diff["baseline"] = {k: old["run"].get(k, "") for k in ("target", "endpoint", "started", "suite_version")}
+    for id_ in sorted(before.keys() | after.keys()):
+        was, now = before.get(id_), after.get(id_)
+        if was is None:
+            kind = "added"
+        elif now is None:
+            kind = "removed"
+        elif was["outcome"] == now["outcome"]:
+            diff["unchanged"] += 1
+            continue
+        else:
+            kind = _kind(was["outcome"], now["outcome"])
+        latest = now or was
+        diff[kind].append({"id": id_, "operation": latest["operation"], "requirement": latest["requirement"],
+                           "old": was and was["outcome"], "new": now and now["outcome"],
+                           "message": latest.get("message", "")})
+    return diff
+
+
+def _kind(was: str, now: str) -> str:
+    if now in FAILING and was not in FAILING:
+        return "newly_failing"
+    if now in PASSING and was not in PASSING:
+        return "newly_passing"
+    return "changed"
+
+
+def regressed(diff: dict) -> bool:
+    return bool(diff["newly_failing"])
+
+
+def console(diff: dict, old_name: str, new_name: str) -> str:
+    """The diff as plain text for a terminal, one line per changed id."""
+    lines = [f"baseline: {old_name}", f"this run: {new_name}", ""]
+    for kind in KINDS:
+        entries = diff[kind]
+        lines.append(f"{TITLES[kind]}: {len(entries)}")
+        for e in entries:
+            move = f"{e['old'] or '-'} -> {e['new'] or '-'}"
+            message = outcomes.first_line(e["message"], 120) if e["new"] not in (None, "pass") else ""
+            lines.append(f"  {move:<34} {e['id']}" + (f"\n  {'':<34} {message}" if message else ""))
+    lines.append(f"unchanged: {diff['unchanged']}")
+    lines.append("verdict: REGRESSED" if regressed(diff) else "verdict: no regressions")
+    return _printable("\n".join(lines))
+
+
+def _printable(text: str) -> str:
+    """Target text without terminal control characters (an ESC in a message must not drive the terminal)."""
+    return "".join(c if c in "\n\t" or c.isprintable() else "\N{REPLACEMENT CHARACTER}" for c in text)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.compare", description=__doc__.split("\n")[0])
+    parser.add_argument("old", metavar="OLD.json", help="the baseline results document")
+    parser.add_argument("new", metavar="NEW.json", help="the results document of this run")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown (e.g. a CI step summary)")
+    parser.add_argument("--fail-on-regression", action="store_true", help="exit 1 when something newly fails")
+    args = parser.parse_args(argv)
+    try:
+        old, new = load(args.old), load(args.new)
+    except InvalidResults as exc:
+        print(f"ecrconf.compare: {exc}", file=sys.stderr)
+        return 2
+    diff = compare(old, new)
+    print(console(diff, _describe(old, args.old), _describe(new, args.new)))
+    if args.markdown:
+        try:
+            Path(args.markdown).write_text(report_markdown.render_diff(diff), encoding="utf-8")
+        except OSError as exc:
+            print(f"ecrconf.compare: cannot write {args.markdown}: {exc.strerror or exc}", file=sys.stderr)
+            return 2
+    return 1 if args.fail_on_regression and regressed(diff) else 0
+
+
+def _describe(results: dict, path: str) -> str:
+    run = results["run"]
+    return f"{outcomes.target_name(run)} at {run['endpoint']}, {run['started']}, {len(results['results'])} checks ({path})"
+
+
+if __name__ == "__main__":
+    sys.exit(main())
