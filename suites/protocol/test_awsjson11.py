@@ -21,18 +21,18 @@ def probe(client, resources):
 
 
 @pytest.mark.parametrize("case", protocol_cases.params("body"))
-def test_request_body(case, probe, pytestconfig):
+def test_request_body(case, probe, request):
     """A request body MUST be one JSON object of the input's types; unknown members are ignored."""
-    probe.judge(case, probe.send(case), pytestconfig.option.evidence)
+    probe.judge(case, probe.send(case), request.node)
 
 
 @pytest.mark.parametrize("case", protocol_cases.params("routing"))
-def test_routing(case, probe, pytestconfig):
+def test_routing(case, probe, request):
     """Only a POST with the awsJson1_1 Content-Type and this service's X-Amz-Target MAY run an operation."""
-    probe.judge(case, probe.send(case), pytestconfig.option.evidence)
+    probe.judge(case, probe.send(case), request.node)
 
 
 @pytest.mark.parametrize("case", protocol_cases.params("framing"))
-def test_response_framing(case, probe, pytestconfig):
+def test_response_framing(case, probe, request):
     """Every answer MUST be framed as awsJson1_1: Content-Type, request id, typed error body, 400 for client errors."""
-    probe.judge(case, probe.send(case), pytestconfig.option.evidence)
+    probe.judge(case, probe.send(case), request.node)

@@ -48,9 +48,9 @@ def test_target_enforces_sigv4(probe, wrong_secret):
 
 
 @pytest.mark.parametrize("case", protocol_cases.params("sigv4"))
-def test_signature(case, probe, wrong_secret, pytestconfig):
+def test_signature(case, probe, wrong_secret, request):
     """A request whose SigV4 signature is missing, malformed, stale or does not verify MUST be refused."""
     exchange = probe.send(case)
     if probe.answered_as_valid(exchange) and probe.answered_as_valid(wrong_secret):
         pytest.skip(NOT_ENFORCED)
-    probe.judge(case, exchange, pytestconfig.option.evidence)
+    probe.judge(case, exchange, request.node)
