@@ -26,6 +26,7 @@ expect (strict) and precisely (narrower, on weaker evidence: advisory unless --e
     message        true (a message is present) or the text it starts with
     content_type   true: Content-Type application/x-amz-json-1.1
     request_id     true: an x-amzn-RequestId header
+    closes_connection  true: closing the connection without an answer also counts as refusing
     evidence       [level, source]
 """
 
@@ -44,7 +45,6 @@ from requests_aws4auth import AWS4Auth
 from ecrconf import checks, protocol
 from ecrconf.checks import ConformanceFailure
 from ecrconf.exchange import Exchange
-from ecrconf.plugin import EVIDENCE_LEVELS
 
 TABLES = Path(__file__).resolve().parent.parent / "fixtures" / "protocol"
 OPERATION = "StartImageScan"
@@ -52,6 +52,7 @@ VALID_PAYLOAD = {"repositoryName": "${repository}", "imageId": {"imageTag": "abs
 VALID_ANSWER = "RepositoryNotFoundException"
 OTHER_REGIONS = ("eu-west-1", "us-west-2")
 AMZ_DATE = "%Y%m%dT%H%M%SZ"
+DROPPED = "connection failed"  # how EcrClient reports a connection the target closed or reset
 STATUS_CLASSES = {"4xx": ("a 4xx client error", (400, 499)), "not-5xx": ("anything but a 5xx fault", (100, 499))}
 REQUEST_KEYS = {"operation", "payload", "body", "body_size", "method", "headers", "requires", "sign",
                 "after_signing"}
@@ -67,13 +68,12 @@ class Expectation:
     message: bool | str = False
     content_type: bool = False
     request_id: bool = False
+    closes_connection: bool = False
 
     @classmethod
     def read(cls, data: dict) -> Expectation:
         fields = {k: tuple(v) if isinstance(v, list) else v for k, v in data.items() if k != "evidence"}
         expectation = cls(*data["evidence"], **fields)
-        if expectation.level not in EVIDENCE_LEVELS:
-            raise ValueError(f"unknown evidence level in {data}")
         if isinstance(expectation.status, str) and expectation.status not in STATUS_CLASSES:
             raise ValueError(f"unknown status class in {data}")
         return expectation
@@ -209,53 +209,64 @@ class Probe:
         return answer
 
     def answered_as_valid(self, exchange: Exchange) -> bool:
-        return exchange.response is not None and protocol.error_type(exchange) == self.valid_answer()
+        return answered_as(exchange, self.valid_answer())
 
     def judge(self, case: Case, exchange: Exchange, item: pytest.Item) -> None:
         """Hold the answer to the case: strictly, then precisely (advisory if --evidence is stricter)."""
+        from ecrconf.plugin import EVIDENCE_LEVELS  # not at import: the plugin loads Hypothesis profiles
+
+        strictest = item.config.option.evidence
         for expectation in filter(None, (case.expect, case.precisely)):
+            advisory = EVIDENCE_LEVELS.index(expectation.level) > EVIDENCE_LEVELS.index(strictest)
             try:
-                self._hold(expectation, exchange)
+                hold(expectation, exchange, self.valid_answer())
             except ConformanceFailure as failure:
                 failure.add_note(f"case {case.table}/{case.id}: {case.requirement}\n"
                                  f"evidence: {expectation.level}: {expectation.source}")
-                strictest = item.config.option.evidence
-                if EVIDENCE_LEVELS.index(expectation.level) > EVIDENCE_LEVELS.index(strictest):
+                if advisory:
                     # pytest reads xfail marks added while the test runs: the failure is reported, not gating.
                     item.add_marker(pytest.mark.xfail(
                         reason=f"advisory: rests on {expectation.level} evidence, weaker than --evidence={strictest}",
                         strict=False))
                 raise
 
-    def _hold(self, expect: Expectation, exchange: Exchange) -> None:
-        checks.responded(exchange)
-        if not _status_allowed(expect.status, exchange.status):
-            raise ConformanceFailure(f"{_answer(exchange)} where {_statuses(expect.status)} was due",
-                                     received=_answer(exchange), expected=_statuses(expect.status), exchange=exchange)
-        if expect.refused and self.answered_as_valid(exchange):
-            raise ConformanceFailure(
-                f"answered as the valid request is ({VALID_ANSWER}): the alteration was not refused",
-                received=_answer(exchange), expected="a refusal", exchange=exchange)
-        if expect.error:
-            # Not checks.failed_with: an UnknownOperationException here is an answer to judge, not a
-            # sign that the operation is unsupported (valid_answer showed that it is implemented).
-            error = checks.well_formed_error(exchange)
-            if expect.error != "any" and error not in expect.error:
-                allowed = " or ".join(expect.error)
-                raise ConformanceFailure(f"expected {allowed}, got {error}", received=_answer(exchange),
-                                         expected=allowed, exchange=exchange)
-        if expect.message:
-            text = protocol.error_message(exchange)
-            prefix = expect.message if isinstance(expect.message, str) else ""
-            if not text or not text.startswith(prefix):
-                raise ConformanceFailure("error message missing or not as ECR words it", received=repr(text),
-                                         expected=f"a message starting {prefix!r}" if prefix else "a message",
-                                         exchange=exchange)
-        if expect.content_type:
-            checks.json_content_type(exchange)
-        if expect.request_id and not exchange.response.header("x-amzn-requestid"):
-            raise ConformanceFailure("answer carries no request id", received=_answer(exchange),
-                                     expected="an x-amzn-RequestId header", exchange=exchange)
+
+def answered_as(exchange: Exchange, valid_answer: str) -> bool:
+    """Whether the target answered as it answers the valid request: it did not see the alteration."""
+    return exchange.response is not None and protocol.error_type(exchange) == valid_answer
+
+
+def hold(expect: Expectation, exchange: Exchange, valid_answer: str) -> None:
+    """Raise ConformanceFailure (or TargetUnresponsive) unless the answer meets the expectation."""
+    if exchange.response is None and expect.closes_connection and exchange.transport_error.startswith(DROPPED):
+        return
+    checks.responded(exchange)
+    if not _status_allowed(expect.status, exchange.status):
+        raise ConformanceFailure(f"{_answer(exchange)} where {_statuses(expect.status)} was due",
+                                 received=_answer(exchange), expected=_statuses(expect.status), exchange=exchange)
+    if expect.refused and answered_as(exchange, valid_answer):
+        raise ConformanceFailure(f"answered as the valid request is ({valid_answer}): the alteration was not refused",
+                                 received=_answer(exchange), expected="a refusal", exchange=exchange)
+    if expect.error:
+        # Not checks.failed_with: an UnknownOperationException here is an answer to judge, not a
+        # sign that the operation is unsupported (valid_answer showed that it is implemented).
+        error = checks.well_formed_error(exchange)
+        if expect.error != "any" and error not in expect.error:
+            allowed = " or ".join(expect.error)
+            raise ConformanceFailure(f"expected {allowed}, got {error}", received=_answer(exchange),
+                                     expected=allowed, exchange=exchange)
+    if expect.message:
+        text = protocol.error_message(exchange)
+        prefix = expect.message if isinstance(expect.message, str) else ""
+        if not text or not text.startswith(prefix):
+            raise ConformanceFailure("error message missing or not as ECR words it", received=repr(text),
+                                     expected=f"a message starting {prefix!r}" if prefix else "a message",
+                                     exchange=exchange)
+    if expect.content_type:
+        checks.json_content_type(exchange)
+    if expect.request_id and not exchange.response.header("x-amzn-requestid"):
+        raise ConformanceFailure("answer carries no request id", received=_answer(exchange),
+                                 expected="an x-amzn-RequestId header", exchange=exchange)
 
 
 def _status_allowed(allowed: tuple[int, ...] | str | None, status: int) -> bool:

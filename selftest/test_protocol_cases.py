@@ -7,6 +7,7 @@ interfere share one run of the suite; each run lists exactly which cases it must
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -15,7 +16,8 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from ecrconf import protocol_cases
+from ecrconf import checks, protocol_cases
+from ecrconf.exchange import Exchange, Request, Response
 from selftest.reference import REGION, Behaviour, KeyPair, ReferenceEcr
 
 ROOT = protocol_cases.TABLES.parent.parent
@@ -153,6 +155,39 @@ def test_a_case_with_an_unknown_request_key_is_refused(tmp_path, monkeypatch):
     monkeypatch.setattr(protocol_cases, "TABLES", tmp_path)
     with pytest.raises(ValueError, match="sign_with"):
         protocol_cases.load.__wrapped__("odd")
+
+
+def exchange(status: int | None, body: bytes = b"", transport_error: str | None = None, **headers) -> Exchange:
+    request = Request("POST", "http://127.0.0.1:1/", {}, b"{}")
+    response = None if status is None else Response(status, {k.replace("_", "-"): v for k, v in headers.items()}, body)
+    return Exchange("StartImageScan", request, response, 0.01, transport_error)
+
+
+OVERSIZED = protocol_cases.case("body", "oversized-body")
+
+
+def test_an_oversized_body_may_be_refused_by_closing_the_connection():
+    closed = exchange(None, transport_error="connection failed: ConnectionResetError: [Errno 104] reset by peer")
+    for expectation in (OVERSIZED.expect, OVERSIZED.precisely):
+        protocol_cases.hold(expectation, closed, "RepositoryNotFoundException")
+
+
+def test_a_timeout_is_no_refusal_but_an_unresponsive_target():
+    silent = exchange(None, transport_error="timed out (connect 5s, read 30s)")
+    with pytest.raises(checks.TargetUnresponsive):
+        protocol_cases.hold(OVERSIZED.expect, silent, "RepositoryNotFoundException")
+
+
+@pytest.mark.parametrize("spelled", ["RepositoryNotFoundException", "com.amazonaws.ecr#RepositoryNotFoundException",
+                                     "RepositoryNotFoundException:http://internal.amazon.com/coral/x/"])
+def test_the_valid_answer_is_recognised_however_it_is_spelled(spelled):
+    answered = exchange(400, json.dumps({"__type": spelled, "Message": "m"}).encode(),
+                        content_type="application/x-amz-json-1.1")
+    unknown_members = protocol_cases.case("body", "unknown-members")
+    protocol_cases.hold(unknown_members.expect, answered, "RepositoryNotFoundException")
+    with pytest.raises(checks.ConformanceFailure, match="not refused"):
+        protocol_cases.hold(protocol_cases.case("body", "malformed-json").expect, answered,
+                            "RepositoryNotFoundException")
 
 
 def all_ids() -> set[str]:
