@@ -55,8 +55,7 @@ def outcome(report: pytest.TestReport) -> str | None:
     if report.skipped:
         if reason is not None:
             return "advisory-fail" if advisory else "expected-failure"
-        skip = report.longrepr[2] if isinstance(report.longrepr, tuple) else ""
-        return "unsupported" if skip.startswith("unsupported:") else "skipped"
+        return "unsupported" if _longrepr_line(report).startswith("unsupported:") else "skipped"
     if report.when == "call":
         if report.passed:
             return "unexpected-pass" if reason is not None and not advisory else "pass"
@@ -119,8 +118,8 @@ class Collector:
 
 
 def _longrepr_line(report: pytest.TestReport) -> str:
-    if isinstance(report.longrepr, tuple):
-        return report.longrepr[2]
+    if isinstance(report.longrepr, tuple):  # a skip: (path, line, reason)
+        return report.longrepr[2].removeprefix("Skipped: ")
     crash = getattr(report.longrepr, "reprcrash", None)
     text = crash.message if crash is not None else str(report.longrepr or "")
     return text.strip().splitlines()[0] if text.strip() else ""

@@ -13,19 +13,19 @@ NOTES_SHOWN = 6
 
 
 def requirement_rows(records: list[dict]) -> dict[str, list[tuple[str, list[dict]]]]:
-    """{operation: [(requirement, its records), ...]} in the order the records come."""
+    """{"<operation> · <area>": [(requirement, its records), ...]} in the order the records come."""
     grouped: dict[str, dict[str, list[dict]]] = defaultdict(dict)
     for record in records:
         test = record["id"].split("[", 1)[0]
-        grouped[record["operation"]].setdefault(test, []).append(record)
-    return {op: [(recs[0]["requirement"], recs) for recs in tests.values()] for op, tests in grouped.items()}
+        grouped[f"{record['operation']} · {record['area']}"].setdefault(test, []).append(record)
+    return {group: [(recs[0]["requirement"], recs) for recs in tests.values()] for group, tests in grouped.items()}
 
 
 def write(tw, records: list[dict]) -> None:
     tw.section("ECR conformance: what the target did, per requirement")
-    for operation, rows in sorted(requirement_rows(records).items()):
+    for group, rows in sorted(requirement_rows(records).items()):
         totals = Counter(r["outcome"] for _, recs in rows for r in recs)
-        tw.line(f"{operation}: " + ", ".join(f"{totals[o]} {o}" for o in SEVERITY if totals[o]), bold=True)
+        tw.line(f"{group}: " + ", ".join(f"{totals[o]} {o}" for o in SEVERITY if totals[o]), bold=True)
         for requirement, recs in rows:
             counts = Counter(r["outcome"] for r in recs)
             label = worst(r["outcome"] for r in recs)
