@@ -1,10 +1,10 @@
-"""Several runs side by side: requirements (rows, grouped by operation) by target (columns).
+"""Several runs side by side: requirements (rows, grouped by operation and area) by target (columns).
 
     python -m ecrconf.matrix A/results.json B/results.json ... [--html OUT.html] [--markdown OUT.md]
 
-Each cell is the worst outcome of the requirement's checks on that target, with the count when its
-checks disagree ("fail 2/5"); unsupported stays unsupported, and a requirement a run did not check at
-all is "missing". A column is named by the run's target, or by the file's folder when the run has none.
+Rows are grouped as in report.html, by operation and suite area. Each cell is the worst outcome of
+the requirement's checks on that target, with the count when its checks disagree ("fail 2/5");
+unsupported stays unsupported, and a requirement a run did not check at all is "missing". A column is named by the run's target, or by the file's folder when the run has none.
 Without --html or --markdown the Markdown goes to standard output. Exit status 2, with one line, when a
 file cannot be read or is not a results document.
 """
@@ -48,11 +48,11 @@ class Cell:
 class Matrix:
     targets: list[str]
     runs: list[dict]
-    rows: dict[str, list[str]]  # operation -> requirements, in the order the runs list them
-    cells: dict[tuple[str, str, int], Cell]  # (operation, requirement, column)
+    rows: dict[str, list[str]]  # heading (operation · area) -> requirements, in the order the runs list them
+    cells: dict[tuple[str, str, int], Cell]  # (heading, requirement, column)
 
-    def cell(self, operation: str, requirement: str, column: int) -> Cell:
-        return self.cells.get((operation, requirement, column), Cell(Counter()))
+    def cell(self, heading: str, requirement: str, column: int) -> Cell:
+        return self.cells.get((heading, requirement, column), Cell(Counter()))
 
 
 def build(documents: list[tuple[str, dict]]) -> Matrix:
@@ -61,11 +61,11 @@ def build(documents: list[tuple[str, dict]]) -> Matrix:
     tallies: dict[tuple[str, str, int], Counter] = defaultdict(Counter)
     for column, (_, document) in enumerate(documents):
         for r in document["results"]:
-            operation = r["operation"] or "(no operation)"
-            rows[operation].setdefault(r["requirement"])
-            tallies[(operation, r["requirement"], column)][r["outcome"]] += 1
+            heading = outcomes.heading(r)
+            rows[heading].setdefault(r["requirement"])
+            tallies[(heading, r["requirement"], column)][r["outcome"]] += 1
     return Matrix(targets=column_names(documents), runs=[d["run"] for _, d in documents],
-                  rows={op: list(rows[op]) for op in sorted(rows)},
+                  rows={heading: list(rows[heading]) for heading in sorted(rows)},
                   cells={key: Cell(c) for key, c in tallies.items()})
 
 
@@ -86,10 +86,10 @@ def render_markdown(matrix: Matrix) -> str:
              "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
     lines.append("| *checks passing* | " + " | ".join(_passing(run_results) for run_results in _results_of(matrix))
                  + " |")
-    for operation, requirements in matrix.rows.items():
-        lines.append(f"| **{text(operation)}** |" + " |" * len(matrix.targets))
+    for heading, requirements in matrix.rows.items():
+        lines.append(f"| **{text(heading)}** |" + " |" * len(matrix.targets))
         for requirement in requirements:
-            cells = [matrix.cell(operation, requirement, i).text for i in range(len(matrix.targets))]
+            cells = [matrix.cell(heading, requirement, i).text for i in range(len(matrix.targets))]
             lines.append(f"| {text(requirement)} | " + " | ".join(cells) + " |")
     lines += ["", "Runs: " + "; ".join(f"{text(name)}: {code(run['endpoint'])}, suite {text(run['suite_version'])}, "
                                        f"{text(run['started'])}" for name, run in zip(matrix.targets, matrix.runs))]
@@ -102,10 +102,10 @@ def render_html(matrix: Matrix) -> str:
                    for run in matrix.runs)
     passing = "".join(f"<td>{e(_passing(rs))}</td>" for rs in _results_of(matrix))
     body = [f'<tr class="runs"><th>run</th>{runs}</tr>', f'<tr class="passing"><th>checks passing</th>{passing}</tr>']
-    for operation, requirements in matrix.rows.items():
-        body.append(f'<tr class="group"><th colspan="{len(matrix.targets) + 1}">{e(operation)}</th></tr>')
+    for heading, requirements in matrix.rows.items():
+        body.append(f'<tr class="group"><th colspan="{len(matrix.targets) + 1}">{e(heading)}</th></tr>')
         for requirement in requirements:
-            cells = "".join(_html_cell(matrix.cell(operation, requirement, i)) for i in range(len(matrix.targets)))
+            cells = "".join(_html_cell(matrix.cell(heading, requirement, i)) for i in range(len(matrix.targets)))
             body.append(f'<tr class="requirement"><th scope="row">{e(requirement)}</th>{cells}</tr>')
     colours = "".join(f".o-{o}{{background:{bg};color:{fg}}}" for o, (bg, fg) in outcomes.COLOUR.items())
     legend = "".join(f"<li>{badge(o)} {e(outcomes.MEANING[o])}</li>" for o in outcomes.COLUMNS)

@@ -55,6 +55,12 @@ def first_line(text: str | None, limit: int = 200) -> str:
     return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
+def heading(record: dict) -> str:
+    """The group a record is shown under: its operation and suite area ("StartImageScan · protocol")."""
+    operation = record["operation"] or "(no operation)"
+    return f"{operation} · {record['area']}" if record["area"] else operation
+
+
 def target_name(run: dict) -> str:
     return run.get("target") or "unnamed target"
 

@@ -16,8 +16,18 @@ from ecrconf import outcomes
 from ecrconf.compare import KINDS, TITLES
 
 
+BLOCK_LIMIT = 8_000  # characters of one message, request, response or command shown; results.json has it all
+
+
 def e(value: object) -> str:
     return html.escape(str(value), quote=True)
+
+
+def block(text: str) -> str:
+    """Escaped text for a <pre>, cut at BLOCK_LIMIT so that one huge excerpt cannot swamp the page."""
+    if len(text) <= BLOCK_LIMIT:
+        return e(text)
+    return e(text[:BLOCK_LIMIT]) + f'<span class="cut">… {len(text) - BLOCK_LIMIT:,} more characters in results.json</span>'
 
 
 def badge(outcome: str) -> str:
@@ -77,8 +87,8 @@ def _operations(records: list[dict]) -> str:
 
 def _requirements(records: list[dict]) -> str:
     rows = []
-    for operation, rs in _group(records).items():
-        rows.append(f'<tr class="group"><th colspan="4">{e(operation)}</th></tr>')
+    for heading, rs in _group(records, by_area=True).items():
+        rows.append(f'<tr class="group"><th colspan="4">{e(heading)}</th></tr>')
         by_requirement: dict[str, list[dict]] = defaultdict(list)
         for r in rs:
             by_requirement[r["requirement"]].append(r)
@@ -102,9 +112,9 @@ def _checks(records: list[dict]) -> str:
                '<button type="button" id="open-all">open all</button>'
                '<button type="button" id="close-all">close all</button></div>')
     groups = []
-    for operation, rs in _group(records).items():
+    for heading, rs in _group(records, by_area=True).items():
         items = "".join(_check(r) for r in sorted(rs, key=outcomes.severity_key))
-        groups.append(f'<div class="operation"><h3>{e(operation)}</h3><ol class="checks">{items}</ol></div>')
+        groups.append(f'<div class="operation"><h3>{e(heading)}</h3><ol class="checks">{items}</ol></div>')
     return f'<section id="checks"><h2>Checks, worst first</h2>{filters}{"".join(groups)}</section>'
 
 
@@ -120,7 +130,7 @@ def _check(r: dict) -> str:
              ("pytest node", r.get("nodeid", "")),
              ("duration", f'{r["duration"]:.2f} s' if "duration" in r else "")]
     facts = "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>" for k, v in about if v)
-    blocks = "".join(f'<h4>{title}</h4><pre class="{key}">{e(r[key])}</pre>'
+    blocks = "".join(f'<h4>{title}</h4><pre class="{key}">{block(r[key])}</pre>'
                      for key, title in (("message", "Message"), ("request", "Request"), ("response", "Response"),
                                         ("reproduce", "Reproduce")) if r.get(key))
     return (f'<li class="check" data-outcome="{e(r["outcome"])}"><details><summary>{head}'
@@ -149,10 +159,11 @@ def _diff(diff: dict) -> str:
     return "".join(parts) + "</section>"
 
 
-def _group(records: list[dict]) -> dict[str, list[dict]]:
+def _group(records: list[dict], *, by_area: bool = False) -> dict[str, list[dict]]:
+    """Records by operation, or by operation and area (outcomes.heading), sorted."""
     grouped: dict[str, list[dict]] = defaultdict(list)
     for r in records:
-        grouped[r["operation"] or "(no operation)"].append(r)
+        grouped[outcomes.heading(r) if by_area else r["operation"] or "(no operation)"].append(r)
     return dict(sorted(grouped.items()))
 
 
@@ -200,6 +211,7 @@ code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px}
 code.id{word-break:break-all}
 summary{cursor:pointer}
 .msg{color:#57606a}.req{color:#57606a}
+.cut{display:block;margin-top:4px;font-style:italic;color:#57606a}
 .body{margin:6px 0 8px 1.2em;padding:6px 10px;border-left:3px solid #d0d7de}
 .body dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0}
 .body dt{color:#57606a}.body dd{margin:0}

@@ -12,7 +12,6 @@ from ecrconf.results_file import validate
 
 SCAN = "StartImageScan"
 FINDINGS = "DescribeImageScanFindings"
-PROTOCOL = "(protocol)"
 FRESH = "A scan of a never-scanned image MUST start: HTTP 200 with the four documented elements, echoing the image."
 SECOND = "A second scan of the same image within 24 hours MUST fail with LimitExceededException."
 INVALID = "A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."
@@ -90,12 +89,10 @@ def _results() -> list[dict]:
                VISIBLE, operation=FINDINGS,
                message="unsupported: DescribeImageScanFindings: HTTP 400 InvalidAction: Unknown action",
                response='HTTP 400 {"__type": "InvalidAction", "message": "Unknown action: DescribeImageScanFindings"}'),
-        record("(protocol)/protocol/test_response_framing[AwsJson11UnknownTarget]", "pass", FRAMING,
-               operation=PROTOCOL, area="protocol"),
-        record("(protocol)/protocol/test_response_framing[AwsJson11MalformedBody]", "pass", FRAMING,
-               operation=PROTOCOL, area="protocol"),
-        record("(protocol)/protocol/test_target_enforces_sigv4", "skipped", SIGV4, operation=PROTOCOL,
-               area="protocol", message="disabled: deselected with -m 'not auth'"),
+        record("StartImageScan/protocol/test_response_framing[unknown-operation]", "pass", FRAMING, area="protocol"),
+        record("StartImageScan/protocol/test_response_framing[malformed-json]", "pass", FRAMING, area="protocol"),
+        record("StartImageScan/protocol/test_target_enforces_sigv4", "skipped", SIGV4, area="protocol",
+               message="disabled: deselected with -m 'not auth'"),
     ]
 
 

@@ -15,7 +15,7 @@ from selftest.results_samples import FRESH, find, record, sample_results
 ROOT = Path(__file__).resolve().parent.parent
 FLIPPED = "StartImageScan/start_image_scan/test_fresh_image_scan_starts[digest-docker]"
 ADDED = "StartImageScan/start_image_scan/test_fresh_image_scan_starts[tag-docker]"
-REMOVED = "(protocol)/protocol/test_response_framing[AwsJson11MalformedBody]"
+REMOVED = "StartImageScan/protocol/test_response_framing[malformed-json]"
 
 
 def injected() -> tuple[dict, dict]:

@@ -14,6 +14,7 @@ from selftest.html_tree import external_references, parse
 from selftest.results_samples import FINDINGS, FRESH, INVALID, SCAN, SIGV4, VISIBLE, sample_results
 
 ROOT = Path(__file__).resolve().parent.parent
+SCANS = f"{SCAN} · start_image_scan"
 
 
 def ministack_like() -> dict:
@@ -43,7 +44,7 @@ def documents(paths: list[Path]) -> list[tuple[str, dict]]:
 
 
 def requirement_count() -> int:
-    return len({(r["operation"], r["requirement"]) for r in sample_results()["results"]})
+    return len({(r["operation"], r["area"], r["requirement"]) for r in sample_results()["results"]})
 
 
 def test_columns_are_named_by_target_or_folder(files):
@@ -57,12 +58,12 @@ def test_same_target_twice_gets_two_columns(files):
 
 def test_cells_show_the_worst_outcome_unsupported_and_missing(files):
     matrix = build(documents(files))
-    assert matrix.cell(SCAN, FRESH, 0).text == "pass"
-    assert matrix.cell(SCAN, FRESH, 1).text == "unsupported"
-    assert matrix.cell(FINDINGS, VISIBLE, 0).text == "unsupported"
-    assert matrix.cell("(protocol)", SIGV4, 1).text == "missing"
-    assert matrix.cell(SCAN, INVALID, 0).text == "unexpected pass 1/3"
-    assert matrix.cell(SCAN, INVALID, 0).detail == "1 unexpected pass, 1 expected, 1 pass"
+    assert matrix.cell(SCANS, FRESH, 0).text == "pass"
+    assert matrix.cell(SCANS, FRESH, 1).text == "unsupported"
+    assert matrix.cell(f"{FINDINGS} · start_image_scan", VISIBLE, 0).text == "unsupported"
+    assert matrix.cell(f"{SCAN} · protocol", SIGV4, 1).text == "missing"
+    assert matrix.cell(SCANS, INVALID, 0).text == "unexpected pass 1/3"
+    assert matrix.cell(SCANS, INVALID, 0).detail == "1 unexpected pass, 1 expected, 1 pass"
 
 
 def test_html_has_a_cell_per_requirement_and_target(files):
@@ -76,7 +77,7 @@ def test_html_has_a_cell_per_requirement_and_target(files):
     assert cells[FRESH] == ["pass", "unsupported", "pass"]
     assert cells[SIGV4] == ["skipped", "missing", "skipped"]
     groups = [tr.text() for tr in root.find_all("tr", cls="group")]
-    assert groups == ["(protocol)", FINDINGS, SCAN]
+    assert groups == [f"{FINDINGS} · start_image_scan", f"{SCAN} · protocol", SCANS]
     unsupported = [td for td in root.find_all("td") if td.text() == "unsupported"]
     assert unsupported and all("o-unsupported" in td.classes for td in unsupported)
     assert external_references(root) == []

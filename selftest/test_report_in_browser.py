@@ -76,4 +76,4 @@ def test_filter_script_runs_and_leaves_the_document_whole(report, tmp_path):
     shown = sorted(li.attrs["data-outcome"] for li in checks if "hidden" not in li.attrs)
     assert shown == ["error", "fail", "fail"]
     hidden_groups = [div.find("h3").text() for div in root.find_all("div", cls="operation") if "hidden" in div.attrs]
-    assert hidden_groups == ["(protocol)", "DescribeImageScanFindings"]
+    assert hidden_groups == ["DescribeImageScanFindings · start_image_scan", "StartImageScan · protocol"]

@@ -20,7 +20,7 @@ NON_PASS = ("fail", "error", "unsupported", "expected-failure", "unexpected-pass
 
 
 def requirements_of(document: dict) -> set[tuple[str, str]]:
-    return {(r["operation"], r["requirement"]) for r in document["results"]}
+    return {(r["operation"], r["area"], r["requirement"]) for r in document["results"]}
 
 
 def hostile_results() -> dict:
@@ -61,9 +61,9 @@ def test_html_counts_outcomes_per_operation():
     table = root.find("section", id="operations").find("table")
     head = [th.text() for th in table.find("thead").find_all("th")]
     rows = {tr.find("th").text(): [td.text() for td in tr.find_all("td")] for tr in table.find("tbody").find_all("tr")}
-    assert set(rows) == {"(protocol)", "DescribeImageScanFindings", "StartImageScan", "all"}
+    assert set(rows) == {"DescribeImageScanFindings", "StartImageScan", "all"}
     start = dict(zip(head[1:], rows["StartImageScan"]))
-    assert (start["pass"], start["fail"], start["error"], start["unsupported"], start["total"]) == ("4", "1", "1", "·", "9")
+    assert (start["pass"], start["fail"], start["error"], start["unsupported"], start["total"]) == ("6", "1", "1", "·", "12")
     assert dict(zip(head[1:], rows["DescribeImageScanFindings"]))["unsupported"] == "1"
 
 
@@ -94,7 +94,7 @@ def test_html_expands_every_non_pass_check_to_its_evidence():
 
 def test_html_checks_are_listed_worst_first():
     root = parse(render_html(sample_results()))
-    start = next(div for div in root.find_all("div", cls="operation") if div.find("h3").text() == SCAN)
+    start = next(div for div in root.find_all("div", cls="operation") if div.find("h3").text() == f"{SCAN} · start_image_scan")
     order = [li.attrs["data-outcome"] for li in start.find_all("li", cls="check")]
     assert order == ["error", "fail", "unexpected-pass", "advisory-fail", "expected-failure", "pass", "pass", "pass",
                      "pass"]
@@ -183,9 +183,9 @@ def test_markdown_has_a_table_per_operation():
     head = rows[0]
     assert head[:7] == ["Operation", "pass", "fail", "error", "unsupported", "expected", "advisory"]
     body = {row[0]: dict(zip(head, row)) for row in rows[2:]}
-    assert set(body) == {"(protocol)", "DescribeImageScanFindings", "StartImageScan", "**all**"}
+    assert set(body) == {"DescribeImageScanFindings", "StartImageScan", "**all**"}
     assert body["DescribeImageScanFindings"]["unsupported"] == "1"
-    assert body["StartImageScan"]["fail"] == "1" and body["StartImageScan"]["total"] == "9"
+    assert body["StartImageScan"]["fail"] == "1" and body["StartImageScan"]["total"] == "12"
     assert all(len(row) == len(head) for row in rows)
 
 
@@ -243,3 +243,12 @@ def test_renderers_do_not_change_their_input(render):
     before = copy.deepcopy(document)
     render(document, diff=compare(sample_results(), document))
     assert document == before
+
+
+def test_html_cuts_huge_excerpts_and_says_so():
+    document = sample_results()
+    find(document, "StartImageScan/start_image_scan/test_second_scan_is_limit_exceeded")["reproduce"] = "x" * 2_000_000
+    markup = render_html(document)
+    assert len(markup) < len(render_html(sample_results())) + 20_000
+    cut = next(pre.text() for pre in parse(markup).find_all("pre") if pre.text().startswith("xxx"))
+    assert cut == "x" * 8_000 + "… 1,992,000 more characters in results.json"
