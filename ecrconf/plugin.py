@@ -6,6 +6,7 @@ The outputs of a run (records, console summary, report files) are in ``ecrconf.r
 from __future__ import annotations
 
 import datetime
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -117,7 +118,8 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     config.add_cleanup(moto.stop)
 
 
-def pytest_configure_node(node) -> None:  # xdist hook, only called when xdist is active
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node) -> None:  # xdist's, called only when xdist runs workers
     target = node.config.stash[TARGET]
     node.workerinput["ecr_target"] = {"endpoint": target.endpoint, "region": target.region,
                                       "name": target.name, "embedded": target.embedded}
@@ -214,8 +216,9 @@ def client(pytestconfig: pytest.Config, target: Target) -> EcrClient:
 
 
 @pytest.fixture(scope="session")
-def resources(pytestconfig: pytest.Config, client: EcrClient, worker_id: str):
-    made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker_id}")
+def resources(pytestconfig: pytest.Config, client: EcrClient):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker}")
     yield made
     for problem in made.cleanup():
         print(f"\ncleanup: {problem}")
