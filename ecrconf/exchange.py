@@ -8,6 +8,7 @@ import shlex
 from dataclasses import dataclass, field
 
 EXCERPT = 600
+CURL_BODY_LIMIT = 16 * 1024
 _SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 _CREDENTIAL = re.compile(r"(Credential=)([^/,\s]{4})[^/,\s]*")
 SECRET_HEADERS = {"x-amz-security-token"}
@@ -101,10 +102,14 @@ class Exchange:
         for name, value in req.headers.items():
             if name.lower() not in skip:
                 parts += ["-H", f"{name}: {redact_header(name, value)}"]
-        if req.body:
+        note = ""
+        if len(req.body) > CURL_BODY_LIMIT:  # a reproduction, not a copy: name the body instead
+            parts += ["--data-binary", "@request-body"]
+            note = f"  # request-body: the {len(req.body)} bytes sent, starting {_excerpt(req.body[:120])!r}"
+        elif req.body:
             parts += ["--data-binary", req.body.decode("utf-8", errors="replace")]
         parts.append(req.url)
-        return " ".join(_quote(p) for p in parts)
+        return " ".join(_quote(p) for p in parts) + note
 
 
 class _Env(str):
