@@ -132,7 +132,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _describe(results: dict, path: str) -> str:
     run = results["run"]
-    return f"{outcomes.target_name(run)} at {run['endpoint']}, {run['started']}, {len(results['results'])} checks ({path})"
+    checks = len(results["results"])
+    return f"{outcomes.target_name(run)} at {run['endpoint']}, {run['started']}, {checks} checks ({path})"
 
 
 if __name__ == "__main__":

@@ -69,6 +69,8 @@ def verdict(results: dict) -> tuple[bool, str]:
     """(ok, one sentence): ok when nothing gates the run; the sentence says what happened, worst first."""
     total = counts(results["results"])
     n = sum(total.values())
+    if n == 0:
+        return False, "no checks ran"
     problems = [f"{total[o]} {_plural(o, total[o])}" for o in ("fail", "error", "unexpected-pass") if total[o]]
     tail = [f"{total[o]} {LABEL[o]}" for o in ("expected-failure", "advisory-fail", "unsupported", "skipped")
             if total[o]]

@@ -27,7 +27,8 @@ def block(text: str) -> str:
     """Escaped text for a <pre>, cut at BLOCK_LIMIT so that one huge excerpt cannot swamp the page."""
     if len(text) <= BLOCK_LIMIT:
         return e(text)
-    return e(text[:BLOCK_LIMIT]) + f'<span class="cut">… {len(text) - BLOCK_LIMIT:,} more characters in results.json</span>'
+    rest = f"… {len(text) - BLOCK_LIMIT:,} more characters in results.json"
+    return f'{e(text[:BLOCK_LIMIT])}<span class="cut">{rest}</span>'
 
 
 def badge(outcome: str) -> str:

@@ -54,6 +54,8 @@ def _operation_table(results: list[dict]) -> list[str]:
     by_operation: dict[str, list[dict]] = defaultdict(list)
     for r in results:
         by_operation[r["operation"] or "(no operation)"].append(r)
+    if not results:
+        return []
     present = outcomes.counts(results)
     columns = [o for o in outcomes.COLUMNS if o in ALWAYS or present[o]]
     head = ["Operation", *(outcomes.LABEL[o] for o in columns), "total"]

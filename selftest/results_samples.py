@@ -12,17 +12,20 @@ from ecrconf.results_file import validate
 
 SCAN = "StartImageScan"
 FINDINGS = "DescribeImageScanFindings"
-FRESH = "A scan of a never-scanned image MUST start: HTTP 200 with the four documented elements, echoing the image."
+FRESH = ("A scan of a never-scanned image MUST start: HTTP 200 with the four documented elements, echoing the "
+         "image.")
 SECOND = "A second scan of the same image within 24 hours MUST fail with LimitExceededException."
 INVALID = "A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."
 INDEX = "An OCI image index cannot be scanned: UnsupportedImageTypeException."
 VISIBLE = "After a scan starts, DescribeImageScanFindings MUST know it and reach COMPLETE or FAILED."
-FRAMING = "Every answer MUST be framed as awsJson1_1: Content-Type, request id, typed error body, 400 for client errors."
+FRAMING = ("Every answer MUST be framed as awsJson1_1: Content-Type, request id, typed error body, 400 for client "
+           "errors.")
 SIGV4 = "The target MUST check SigV4 signatures: a request signed with a wrong secret key is refused."
 
 REQUEST = ('POST http://127.0.0.1:5000/ StartImageScan {"repositoryName": "ecrconf-1a2b3c-gw0-r1", '
            '"imageId": {"imageTag": "' + "a" * 301 + '"}}')
-REPRODUCE = ("curl -sS -i -X POST --aws-sigv4 aws:amz:us-east-1:ecr --user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\" "
+REPRODUCE = ("curl -sS -i -X POST --aws-sigv4 aws:amz:us-east-1:ecr "
+             "--user \"$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY\" "
              "-H 'Content-Type: application/x-amz-json-1.1' -H 'X-Amz-Target: AmazonEC2ContainerRegistry_V20150921."
              "StartImageScan' --data-binary '{\"repositoryName\": \"ecrconf-1a2b3c-gw0-r1\"}' http://127.0.0.1:5000/")
 
@@ -33,7 +36,8 @@ RUN = {
     "target_version": "5.2.5",
     "region": "us-east-1",
     "suite_version": "0.1.0",
-    "model": {"botocoreVersion": "1.44.5", "modelSha256": "9f2c4e1d7a3b5c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"},
+    "model": {"botocoreVersion": "1.44.5",
+              "modelSha256": "9f2c4e1d7a3b5c6d8e0f1a2b3c4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d"},
     "hypothesis": {"profile": "conformance", "seed": None},
     "evidence": "observed",
     "expectations": "expectations/moto-5.2.5.toml",

@@ -41,7 +41,8 @@ def test_compare_finds_exactly_the_injected_changes():
     assert diff["newly_passing"] == [] and diff["changed"] == []
     assert diff["unchanged"] == len(old["results"]) - 2
     assert diff["newly_failing"][0] == {"id": FLIPPED, "operation": "StartImageScan", "requirement": FRESH,
-                                        "old": "pass", "new": "fail", "message": "Received: HTTP 500\nExpected: HTTP 200"}
+                                        "old": "pass", "new": "fail",
+                                        "message": "Received: HTTP 500\nExpected: HTTP 200"}
     assert diff["added"][0]["old"] is None and diff["removed"][0]["new"] is None
     assert diff["baseline"]["target"] == "moto-5.2.5"
     assert regressed(diff)
@@ -149,7 +150,8 @@ def test_cli_writes_the_diff_as_markdown(runs, tmp_path):
     done = run_compare(*runs, "--markdown", out)
     assert done.returncode == 0, done.stderr
     text = out.read_text()
-    assert text.startswith("#### Compared with the baseline (moto-5.2.5, 2026-11-27T10:00:00Z): ❌ regressed: 1 newly failing")
+    assert text.startswith("#### Compared with the baseline (moto-5.2.5, 2026-11-27T10:00:00Z): "
+                           "❌ regressed: 1 newly failing")
     assert f"- `{FLIPPED}`: pass → fail." in text
 
 
