@@ -6,7 +6,12 @@ READY := $(VENV)/.ready
 PYTEST_ARGS ?=
 ENDPOINT ?=
 
-.PHONY: setup conformance selftest test schemas clean
+MINISTACK_VERSION := 1.5.33
+# MiniStack pins its own botocore and graphql-core; in .venv it would downgrade the suite's pins,
+# so it gets a virtualenv of its own inside .venv (ignored by git, removed by make clean).
+MINISTACK := $(VENV)/ministack-$(MINISTACK_VERSION)
+
+.PHONY: setup conformance conformance-ministack selftest test schemas clean
 
 setup: $(READY)
 
@@ -18,6 +23,14 @@ $(READY): requirements.txt constraints.txt
 # The suite, against ENDPOINT or, without it, an embedded moto server.
 conformance: $(READY)
 	$(BIN)/pytest -n auto $(if $(ENDPOINT),--endpoint=$(ENDPOINT)) $(PYTEST_ARGS)
+
+# The suite against MiniStack, started on a free loopback port for the run and stopped afterwards.
+conformance-ministack: $(READY) $(MINISTACK)/bin/ministack
+	$(BIN)/python -m ecrconf.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
+
+$(MINISTACK)/bin/ministack:
+	$(PYTHON) -m venv $(MINISTACK)
+	$(MINISTACK)/bin/pip install --quiet --disable-pip-version-check ministack==$(MINISTACK_VERSION)
 
 # The project's own tests (offline), then the suite against embedded moto with its known deviations.
 test: selftest

@@ -8,6 +8,7 @@ that exchange, which is a different outcome from a wrong answer.
 from __future__ import annotations
 
 import json
+import unittest
 from collections.abc import Collection
 from functools import cache
 from pathlib import Path
@@ -37,12 +38,16 @@ class TargetUnresponsive(Exception):
                          f"reproduce: {exchange.as_curl()}")
 
 
-class OperationUnsupported(Exception):
-    """The target does not implement the operation under test: reported apart from a failure."""
+class OperationUnsupported(unittest.SkipTest):
+    """The target does not implement the operation under test: reported apart from a failure.
+
+    A SkipTest, so that Hypothesis stops at once instead of shrinking it as a failure.
+    """
 
     def __init__(self, exchange: Exchange):
         self.exchange = exchange
-        super().__init__(f"{exchange.operation} is not implemented by the target ({_outcome(exchange)})")
+        super().__init__(f"unsupported: {exchange.operation} is not implemented by the target "
+                         f"({_outcome(exchange)})")
 
 
 @cache

@@ -27,7 +27,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     if call.excinfo is not None and call.excinfo.errisinstance(results.UNSUPPORTED):
         # Unsupported is not failed: the target lacks the operation (the OCI suite's "skip" for it).
         report.outcome = "skipped"
-        report.longrepr = (str(item.path), item.location[1], f"unsupported: {str(call.excinfo.value).splitlines()[0]}")
+        reason = str(call.excinfo.value).splitlines()[0]
+        report.longrepr = (str(item.path), item.location[1], reason if reason.startswith("unsupported:")
+                           else f"unsupported: {reason}")
         if hasattr(report, "wasxfail"):
             del report.wasxfail
     report.user_properties += results.details(call.excinfo)

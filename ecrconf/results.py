@@ -35,6 +35,8 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
     if excinfo is None:
         return []
     error = excinfo.value
+    if isinstance(error, pytest.skip.Exception):  # an unsupported operation arrives as a skip
+        return [("message", error.msg)]
     if isinstance(error, checks.ConformanceFailure):
         message = "\n".join(str(error).splitlines()[:3])
     else:

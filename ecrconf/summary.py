@@ -33,7 +33,9 @@ def write(tw, records: list[dict]) -> None:
             tw.line(f"  {TAG[label]:<7}{requirement} [{evidence}] ("
                     + ", ".join(f"{counts[o]} {o}" for o in SEVERITY if counts[o]) + ")",
                     red=label in GATING, yellow=label in ("expected-failure", "unsupported", "advisory-fail"))
-            notes = [r for r in recs if r["outcome"] != "pass"]
+            notes = [r for r in recs if r["outcome"] not in ("pass", "unsupported")]
+            if label == "unsupported":
+                notes = recs[:1]  # one line says why; the count says how many
             for record in notes[:NOTES_SHOWN]:
                 case = record["id"].split("/", 2)[2]
                 case = case[case.index("["):] if "[" in case else ""
