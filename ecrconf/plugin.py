@@ -30,7 +30,6 @@ settings.load_profile("conformance")
 EVIDENCE_LEVELS = ("documented", "observed", "inferred")  # strongest first
 TARGET = pytest.StashKey[Target]()
 RUN_ID = pytest.StashKey[str]()
-EXPECTATIONS_FILE = pytest.StashKey[Path | None]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -154,8 +153,16 @@ def run_fingerprint(config: pytest.Config) -> dict:
         "hypothesis": {"profile": settings.get_current_profile_name(),
                        "seed": seed if seed is not None else ("derandomized" if derandomized else None)},
         "evidence": config.option.evidence,
-        "expectations": str(config.stash.get(EXPECTATIONS_FILE, None) or "") or None,
+        "expectations": _shown(_expectations_file(config)),
     }
+
+
+def _shown(path: Path | None) -> str | None:
+    """A path as a reader of the report knows it: relative to the project when inside it."""
+    if path is None:
+        return None
+    root = expectations.ROOT.parent
+    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 def _expectations_file(config: pytest.Config) -> Path | None:
@@ -173,7 +180,7 @@ def _expectations_file(config: pytest.Config) -> Path | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    path = config.stash[EXPECTATIONS_FILE] = _expectations_file(config)
+    path = _expectations_file(config)
     known = expectations.load(path) if path else {}
     today = datetime.date.today()
     strictest = EVIDENCE_LEVELS.index(config.option.evidence)
