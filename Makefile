@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 # so it gets a virtualenv of its own inside .venv (ignored by git, removed by make clean).
 MINISTACK := $(VENV)/ministack-$(MINISTACK_VERSION)
 
-.PHONY: setup conformance conformance-ministack selftest test schemas clean
+.PHONY: setup conformance conformance-ministack reports selftest test schemas clean
 
 setup: $(READY)
 
@@ -27,6 +27,14 @@ conformance: $(READY)
 # The suite against MiniStack, started on a free loopback port for the run and stopped afterwards.
 conformance-ministack: $(READY) $(MINISTACK)/bin/ministack
 	$(BIN)/python -m ecrconf.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
+
+# Every report for the embedded moto and for MiniStack, then the matrix of the two, under reports/.
+# A target's deviations must not stop the others' reports: hence the leading '-'.
+reports: $(READY) $(MINISTACK)/bin/ministack
+	-$(BIN)/pytest -n auto --report-dir reports/moto $(PYTEST_ARGS)
+	-$(BIN)/python -m ecrconf.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m ecrconf.matrix reports/moto/results.json reports/ministack/results.json \
+		--html reports/matrix.html --markdown reports/matrix.md
 
 $(MINISTACK)/bin/ministack:
 	$(PYTHON) -m venv $(MINISTACK)
