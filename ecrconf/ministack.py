@@ -146,13 +146,15 @@ def main(argv: list[str] | None = None) -> int:
               "install it with pip install ministack in a virtualenv of its own", file=sys.stderr)
         return EXIT_NOT_STARTED
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
-    with MiniStack(args.ministack, startup_timeout=args.startup_timeout) as server:
+    report_dir = str(Path(args.report_dir).resolve()) if args.report_dir else None
+    # MiniStack runs in a scratch directory and pytest in the project: neither may see a relative path.
+    with MiniStack(str(Path(args.ministack).resolve()), startup_timeout=args.startup_timeout) as server:
         try:
             version = server.start()
         except NotStarted as exc:
             print(f"ecrconf.ministack: {exc}", file=sys.stderr)
             return EXIT_NOT_STARTED
-        command = pytest_command(server.endpoint, version, args.report_dir, args.pytest_args)
+        command = pytest_command(server.endpoint, version, report_dir, args.pytest_args)
         print(f"ecrconf.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}", flush=True)
         return subprocess.run(command, cwd=ROOT, env=clean_environment()).returncode
 
