@@ -11,9 +11,12 @@ from datetime import timedelta
 from types import MappingProxyType
 from typing import Mapping
 
+from selftest.reference.manifests import INDEXES
+
 ERROR_TYPE_STYLES = ("plain", "namespaced", "suffixed")
 JSON_11 = "application/x-amz-json-1.1"
 MESSAGE_KEYS = ("message", "Message")
+SCAN_OUTCOMES = ("COMPLETE", "FAILED")
 REQUEST_ID_STYLES = ("uuid4", "uuid1", "absent")
 # The checks of a signature the reference makes, by name; ``unchecked`` skips some (see sigv4.verify).
 SIGV4_CHECKS = ("presence", "expiry", "not-yet-current", "region", "service", "access-key", "session-token",
@@ -30,6 +33,8 @@ class Behaviour:
     message_key: str = "message"
     error_type_header: bool = False  # research 1.6: real Coral JSON errors carry none
     error_type_in_body: bool = True  # False (with error_type_header): the type only in the header (research 1.9)
+    # The body member that names the error: "__type" or "code" (research 1.9); any other is a breakage.
+    error_type_key: str = "__type"
     # Members added to every JSON response body, success or error; clients must ignore them.
     extra_members: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     json_indent: int | None = None  # None: compact
@@ -37,9 +42,12 @@ class Behaviour:
     # imageScanStatus.description in the StartImageScan answer; real ECR sends none (research 5.1).
     scan_description: str | None = None
     request_id_style: str = "uuid4"  # research 1.5: lower-case UUID
+    request_id_header: str = "x-amzn-RequestId"  # header names are case-insensitive (Firehose: x-amzn-requestid, 1.7)
+    empty_body_is_no_input: bool = False  # True: an empty body reads as {} (Smithy aws-json allows it)
     auth_error_status: int = 400  # research 2.13, 2.16: 400 (gap 9.3: 403 not ruled out)
     clock_skew: timedelta = timedelta(minutes=15)  # research 2.13
     scan_duration: float = 0.3  # seconds from IN_PROGRESS to COMPLETE
+    scan_outcome: str = "COMPLETE"  # or "FAILED", as for an unsupported OS (research 4.7)
     # Bodies above this are refused with 413 before anything else (None: no limit). Real AWS front ends
     # refuse oversized requests (dynalite, written against live DynamoDB: 413 above 16 MiB).
     max_body_bytes: int | None = MAX_BODY_BYTES
@@ -55,16 +63,34 @@ class Behaviour:
     refuse_other_content_types: bool = True
     match_target_prefix: bool = True  # False: route by what follows the last "." of X-Amz-Target
     unchecked: frozenset[str] = frozenset()  # names from SIGV4_CHECKS that are skipped
+    # Error types renamed on the wire, e.g. {"LimitExceededException": "ThrottlingException"}.
+    error_types: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # Input constraints replacing the model's: "Operation" or "Operation.member.path" -> {keyword: value},
+    # e.g. {"StartImageScan.imageId.imageTag": {"maxLength": 301}}.
+    input_constraints: Mapping[str, Mapping[str, object]] = field(
+        default_factory=lambda: MappingProxyType({}), hash=False)
+    # Rules of fixtures/constraints/observed.json not enforced, as "Operation.member.path".
+    skipped_rules: frozenset[str] = frozenset()
+    # Members set in, or left out of, an operation's successful answers ("Operation.member.path").
+    answer_members: Mapping[str, object] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    answer_omits: frozenset[str] = frozenset()
+    unscannable_media_types: frozenset[str] = INDEXES  # refused by StartImageScan (research 4.5, 4.6)
+    scan_quota: bool = True  # False: an image can be scanned again at once
+    scan_on_push: bool = True  # False: the repository setting is kept, but a push starts no scan
+    findings_visible: bool = True  # False: DescribeImageScanFindings never finds a scan
+    # Seconds StartImageScan lets other requests in between its quota check and recording the scan.
+    scan_race_window: float = 0.0
 
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
-                              ("request_id_style", REQUEST_ID_STYLES)):
+                              ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
         if not set(self.unchecked) <= set(SIGV4_CHECKS):
             raise ValueError(f"unchecked={sorted(self.unchecked)} names checks not in {SIGV4_CHECKS}")
         if not (self.error_type_in_body or self.error_type_header):
             raise ValueError("an error type must be sent somewhere: error_type_in_body or error_type_header")
-        object.__setattr__(self, "extra_members", MappingProxyType(dict(self.extra_members)))
-        object.__setattr__(self, "error_statuses", MappingProxyType(dict(self.error_statuses)))
-        object.__setattr__(self, "unchecked", frozenset(self.unchecked))
+        for name in ("extra_members", "error_statuses", "error_types", "input_constraints", "answer_members"):
+            object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
+        for name in ("unchecked", "skipped_rules", "answer_omits", "unscannable_media_types"):
+            object.__setattr__(self, name, frozenset(getattr(self, name)))

@@ -26,8 +26,8 @@ def success(document: dict, behaviour: Behaviour) -> Reply:
 
 
 def failure(problem: EcrError, behaviour: Behaviour) -> Reply:
-    spelled = error_type(problem.type, behaviour)
-    document = {"__type": spelled} if behaviour.error_type_in_body else {}
+    spelled = error_type(behaviour.error_types.get(problem.type, problem.type), behaviour)
+    document = {behaviour.error_type_key: spelled} if behaviour.error_type_in_body else {}
     document.update(problem.members)
     if problem.message is not None and behaviour.error_messages:
         document[behaviour.message_key] = problem.message
@@ -54,5 +54,5 @@ def _reply(status: int, document: dict, behaviour: Behaviour, extra: tuple = ())
     headers = [("Content-Type", behaviour.response_content_type)]
     rid = request_id(behaviour)
     if rid is not None:
-        headers.append(("x-amzn-RequestId", rid))
+        headers.append((behaviour.request_id_header, rid))
     return Reply(status, tuple(headers) + extra, body)

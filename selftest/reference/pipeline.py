@@ -3,11 +3,12 @@ type, body, target, signature; then the input against the model; then the operat
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 
 from ecrconf import schemas
@@ -20,6 +21,7 @@ from selftest.reference.registry import Store
 from selftest.reference.sigv4 import KeyPair, Received
 
 log = logging.getLogger(__name__)
+_OMITTED = object()
 
 
 class Pipeline:
@@ -51,13 +53,15 @@ class Pipeline:
         if ((behaviour.refuse_non_post and received.method != "POST")
                 or (behaviour.refuse_other_content_types and content_type != envelope.CONTENT_TYPE)):
             raise error("not-json-post")
-        document = _parse(received.body)
+        document = {} if behaviour.empty_body_is_no_input and not received.body else _parse(received.body)
         operation = self._operation(received.header("X-Amz-Target"))
         now = datetime.fromtimestamp(self.clock(), timezone.utc)
         sigv4.verify(received, self.keys, self.region, now, behaviour)
-        request = validation.validated(operation, self._broken_reading(operation, document))
+        request = validation.validated(operation, self._broken_reading(operation, document),
+                                       behaviour.input_constraints, behaviour.skipped_rules)
         with self.context.store.lock:
-            return HANDLERS[operation](self.context, request)
+            answer = HANDLERS[operation](self.context, request)
+        return _altered(answer, operation, behaviour.answer_members, behaviour.answer_omits)
 
     def _operation(self, target: str | None) -> str:
         if not self.behaviour.match_target_prefix and target:
@@ -79,6 +83,24 @@ class Pipeline:
             return {name: str(value) if members.get(name, {}).get("type") == "string"
                     and isinstance(value, (int, float, dict)) else value for name, value in document.items()}
         return document
+
+
+def _altered(answer: dict, operation: str, members: Mapping[str, object], omitted: Collection[str]) -> dict:
+    """The answer as the breakages answer_members and answer_omits alter it ("Operation.member.path")."""
+    changes = [(key.split(".")[1:], members.get(key, _OMITTED))
+               for key in [*members, *omitted] if key.split(".")[0] == operation]
+    if not changes:
+        return answer
+    answer = copy.deepcopy(answer)
+    for (*parents, last), value in changes:
+        target = answer
+        for name in parents:
+            target = target.setdefault(name, {})
+        if value is _OMITTED:
+            target.pop(last, None)
+        else:
+            target[last] = value
+    return answer
 
 
 def _parse(body: bytes) -> dict:

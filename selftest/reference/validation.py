@@ -12,11 +12,14 @@ from __future__ import annotations
 
 import base64
 import binascii
+import copy
 import json
 import math
 import re
+from collections.abc import Collection, Mapping
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
 
 from jsonschema import Draft7Validator
 
@@ -27,17 +30,35 @@ OBSERVED_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "constraints"
 _ANY_ITEM = None  # in a member path, stands for any element of a list
 
 
-def validated(operation: str, request: dict) -> dict:
-    """request read into the model's types and checked; raises EcrError for the first problem."""
-    schema = schemas.input_schema(operation)
+def validated(operation: str, request: dict, constraints: Mapping[str, Mapping] = MappingProxyType({}),
+              skipped_rules: Collection[str] = ()) -> dict:
+    """request read into the model's types and checked; raises EcrError for the first problem.
+
+    constraints and skipped_rules are breakages: see Behaviour.input_constraints and skipped_rules.
+    """
+    schema = _with_constraints(operation, schemas.input_schema(operation), constraints)
     document = _read(schema, request)
-    _check_members(schema, document, (), _rules(operation))
+    _check_members(schema, document, (), _rules(operation, skipped_rules))
     return document
 
 
 def require_object(document: object) -> None:
     """A request body is a structure: anything else is a SerializationException."""
     _check_json_type("structure", document)
+
+
+def _with_constraints(operation: str, schema: dict, constraints: Mapping[str, Mapping]) -> dict:
+    """schema with the keywords of constraints ("Operation.member.path" -> {keyword: value}) put in."""
+    mine = {key: keywords for key, keywords in constraints.items() if key.partition(".")[0] == operation}
+    if not mine:
+        return schema
+    schema = copy.deepcopy(schema)
+    for key, keywords in mine.items():
+        target = schema
+        for name in filter(None, key.partition(".")[2].split(".")):
+            target = target["properties"][name]
+        target.update(keywords)
+    return schema
 
 
 # --- pass 1: JSON types --------------------------------------------------------------------------
@@ -116,11 +137,11 @@ def _all_rules() -> tuple[dict, ...]:
     return tuple(json.loads(OBSERVED_FILE.read_text())["rules"])
 
 
-def _rules(operation: str) -> dict[tuple, list[dict]]:
-    """The observed rules of operation by member path (a tuple of names and _ANY_ITEM)."""
+def _rules(operation: str, skipped: Collection[str]) -> dict[tuple, list[dict]]:
+    """The observed rules of operation by member path (a tuple of names and _ANY_ITEM), but the skipped ones."""
     found: dict[tuple, list[dict]] = {}
     for rule in _all_rules():
-        if rule["operation"] == operation:
+        if rule["operation"] == operation and f"{operation}.{rule['member']}" not in skipped:
             path = tuple(step for part in rule["member"].split(".")
                          for step in [part.split("[")[0]] + [_ANY_ITEM] * part.count("[]"))
             found.setdefault(path, []).append(rule)

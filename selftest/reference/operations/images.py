@@ -45,7 +45,7 @@ def put_image(ctx: Context, request: dict) -> dict:
             repository.images[holder].tags.discard(tag)
         repository.tags[tag] = image.digest
         image.tags.add(tag)
-    if existing is None and repository.scan_on_push and not manifest.is_index:
+    if existing is None and repository.scan_on_push and ctx.behaviour.scan_on_push and not manifest.is_index:
         repository.scans[image.digest] = now  # the push is the image's scan for the day (research 7.1)
     image_id = {"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
     return {"image": {"registryId": repository.registry_id, "repositoryName": repository.name, "imageId": image_id,
@@ -113,7 +113,7 @@ def _details(ctx: Context, repository: Repository, image: Image) -> dict:
     if manifest.config_media_type:
         details["artifactMediaType"] = manifest.config_media_type
     duration = ctx.behaviour.scan_duration
-    status = scanning.status(repository, image.digest, ctx.clock(), duration)
+    status = scanning.status(repository, image.digest, ctx.clock(), duration, ctx.behaviour.scan_outcome)
     if status is not None:
         details["imageScanStatus"] = status
         if status["status"] == "COMPLETE":

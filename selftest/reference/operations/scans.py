@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import time
+
 from selftest.reference import scanning
 from selftest.reference.errors import error, shown
 from selftest.reference.operations.context import Context
 
 
 def start_image_scan(ctx: Context, request: dict) -> dict:
+    behaviour = ctx.behaviour
     repository = ctx.repository(request)
     image = repository.image(request["imageId"])
-    if image.manifest.is_index:
+    if image.manifest.media_type in behaviour.unscannable_media_types:
         raise error("unsupported-image-type", media_type=image.manifest.media_type)  # research 4.5, 4.6
     now = ctx.clock()
-    if scanning.quota_used(repository, image.digest, now):
+    if behaviour.scan_quota and scanning.quota_used(repository, image.digest, now):
         raise error("scan-quota")  # research 4.4
+    if behaviour.scan_race_window:
+        _let_others_in(ctx, behaviour.scan_race_window)
     repository.scans[image.digest] = now
     status = {"status": "IN_PROGRESS"}
     if ctx.behaviour.scan_description is not None:
@@ -28,8 +33,8 @@ def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
     asked = request["imageId"]
     image = repository.image(asked)
     duration = ctx.behaviour.scan_duration
-    status = scanning.status(repository, image.digest, ctx.clock(), duration)
-    if status is None:
+    status = scanning.status(repository, image.digest, ctx.clock(), duration, ctx.behaviour.scan_outcome)
+    if status is None or not ctx.behaviour.findings_visible:
         raise error("scan-not-found", digest=shown(asked.get("imageDigest")), tag=shown(asked.get("imageTag")),
                     repository=repository.name, registry=repository.registry_id)
     answer = {"registryId": repository.registry_id, "repositoryName": repository.name,
@@ -40,6 +45,15 @@ def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
             "vulnerabilitySourceUpdatedAt": repository.scans[image.digest],
             "findingSeverityCounts": {}, "findings": []}
     return answer
+
+
+def _let_others_in(ctx: Context, seconds: float) -> None:
+    """The breakage scan_race_window: the store's lock (held once, by the pipeline) is let go a while."""
+    ctx.store.lock.release()
+    try:
+        time.sleep(seconds)
+    finally:
+        ctx.store.lock.acquire()
 
 
 def _echoed(asked: dict, digest: str) -> dict:

@@ -1,0 +1,123 @@
+"""The suite, calibrated by mutation (selftest/calibration, selftest/reference/mutants.toml).
+
+test_the_calibration runs the suite against the reference, each mutant and the variants: every mutant
+must be killed by the check meant for it (or survive for the reason it states), no variant may be
+flagged, and the suite must pass against the reference. The other tests hold the engine to its rules
+without running the suite.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from selftest.calibration import catalogue, score
+from selftest.calibration.catalogue import Catalogue, Mutant, Variant
+from selftest.calibration.engine import calibrate, false_alarms, judge_mutant, selection, variant_groups
+from selftest.calibration.runs import SuiteRun
+
+CATALOGUE = catalogue.load()
+CHECK = "StartImageScan/start_image_scan/test_second_scan_is_limit_exceeded"
+
+
+def test_the_calibration(tmp_path):
+    calibration = calibrate(CATALOGUE)
+    written = score.write(score.document(calibration), tmp_path)
+    report = score.console(json.loads(written[0].read_text()))
+    assert not calibration.problems, report
+    assert all(verdict.as_expected for verdict in calibration.mutants), report
+    assert not any(verdict.false_alarms or verdict.broken for verdict in calibration.variants), report
+
+
+def test_the_catalogue_spans_every_kind_of_deviation():
+    assert len(CATALOGUE.mutants) >= 25 and len(CATALOGUE.variants) >= 8
+    assert {mutant.area for mutant in CATALOGUE.mutants} == set(catalogue.AREAS)
+
+
+def run_of(outcomes: dict[str, str], messages: dict[str, str] | None = None) -> SuiteRun:
+    return SuiteRun(outcomes, messages or {}, (), 0.1)
+
+
+def mutant(meant: tuple[str, ...] = (CHECK,), survives: str = "") -> Mutant:
+    return Mutant("m", "quota", "d", {"scan_quota": False}, meant, survives)
+
+
+@pytest.mark.parametrize("pattern, check, meant", [
+    (CHECK, CHECK, True),
+    ("StartImageScan/protocol/test_signature", "StartImageScan/protocol/test_signature[expired-date]", True),
+    ("StartImageScan/protocol/test_signature", "StartImageScan/protocol/test_signature_more", False),
+    ("StartImageScan/protocol/test_signature[expired*", "StartImageScan/protocol/test_signature[expired-date]", True),
+    ("StartImageScan/protocol/test_signature[expired-date]", "StartImageScan/protocol/test_signature[future-date]",
+     False),
+])
+def test_a_meant_check_is_named_by_its_id_its_test_or_a_prefix(pattern, check, meant):
+    assert catalogue.matches(pattern, check) is meant
+
+
+def test_a_mutant_is_killed_only_when_its_meant_check_fails():
+    other = "StartImageScan/start_image_scan/test_concurrent_scans_start_once"
+    killed = judge_mutant(mutant(), run_of({CHECK: "fail", other: "fail"}))
+    assert killed.killed_by == (CHECK,) and killed.also_failed == (other,) and killed.as_expected
+    not_judged = judge_mutant(mutant(), run_of({CHECK: "error", other: "fail"}))
+    assert not not_judged.killed and not not_judged.as_expected
+    assert not_judged.not_judged == (CHECK,) and other in not_judged.reason
+
+
+def test_a_mutant_expected_to_survive_must_survive():
+    survivor = mutant(survives="no check holds the target to this yet")
+    assert judge_mutant(survivor, run_of({CHECK: "pass"})).as_expected
+    caught = judge_mutant(survivor, run_of({CHECK: "fail"}))
+    assert not caught.as_expected and "drop 'survives'" in caught.reason
+
+
+def test_a_mutant_runs_only_the_tests_meant_for_it():
+    meant = (CHECK, "StartImageScan/protocol/test_signature[expired-date]", "StartImageScan/protocol/test_signature*")
+    chosen = selection(mutant(meant))
+    assert chosen.areas == ("start_image_scan", "protocol")
+    assert chosen.arguments() == ["suites/start_image_scan", "suites/protocol",
+                                  "-k", "test_second_scan_is_limit_exceeded or test_signature"]
+
+
+def test_a_variant_is_flagged_for_any_outcome_the_control_did_not_have():
+    control = run_of({"a": "pass", "b": "skipped", "c": "pass"})
+    seen = run_of({"a": "fail", "b": "skipped", "c": "error"}, {"a": "expected 400"})
+    assert false_alarms(seen, control) == ("a: fail: expected 400", "c: error")
+
+
+def test_variants_share_a_run_only_when_they_turn_different_knobs():
+    groups = variant_groups(CATALOGUE.variants)
+    assert sorted(v.name for group in groups for v in group) == sorted(v.name for v in CATALOGUE.variants)
+    for group in groups:
+        knobs = [knob for variant in group for knob in variant.overrides]
+        assert len(knobs) == len(set(knobs)), [v.name for v in group]
+    assert len(groups) < len(CATALOGUE.variants)
+
+
+def test_a_flagged_shared_run_is_judged_again_variant_by_variant():
+    pretty = Variant("pretty", "response", "d", {"json_indent": 2}, "e")
+    plain = Variant("plain", "protocol", "d", {"message_key": "Message"}, "e")
+    killer = mutant()
+
+    def run(behaviour, chosen=None):
+        if behaviour.json_indent == 2:
+            return run_of({CHECK: "fail"})
+        return run_of({CHECK: "fail" if not behaviour.scan_quota else "pass"})
+
+    calibration = calibrate(Catalogue((killer,), (pretty, plain)), run=run)
+    assert [(v.variant.name, bool(v.false_alarms), v.run_alone) for v in calibration.variants] == \
+        [("pretty", True, True), ("plain", False, True)]
+    assert calibration.mutants[0].killed and not calibration.problems and not calibration.as_expected
+
+
+def test_a_catalogue_entry_that_changes_nothing_or_turns_no_knob_is_refused(tmp_path):
+    same = tmp_path / "same.toml"
+    same.write_text('[[variant]]\nname = "v"\narea = "protocol"\ndescription = "d"\nevidence = "e"\n'
+                    'overrides.message_key = "message"\n')
+    with pytest.raises(ValueError, match="leave the reference as it is"):
+        catalogue.load(same)
+    odd = tmp_path / "odd.toml"
+    odd.write_text('[[mutant]]\nname = "m"\narea = "quota"\ndescription = "d"\nmeant = ["x"]\n'
+                   'overrides.no_such_knob = true\n')
+    with pytest.raises(ValueError, match="no_such_knob"):
+        catalogue.load(odd)
