@@ -118,5 +118,7 @@ def _check(entry: Mutant | Variant, source: str) -> None:
         raise ValueError(f"{where}: its overrides leave the reference as it is")
     if isinstance(entry, Mutant) and not entry.meant:
         raise ValueError(f"{where}: names no check meant to catch it")
+    if isinstance(entry, Mutant) and any(pattern.count("/") < 2 for pattern in entry.meant):
+        raise ValueError(f"{where}: a meant check is not <operation>/<area>/<test>: {entry.meant}")
     if isinstance(entry, Variant) and not entry.evidence.strip():
         raise ValueError(f"{where}: says nothing of where the protocol allows it")

@@ -59,7 +59,7 @@ class VariantVerdict:
     variant: Variant
     false_alarms: tuple[str, ...] = ()  # "check id: outcome: message"
     run_alone: bool = False  # False: judged in a run shared with other variants, which flagged nothing
-    broken: str = ""
+    broken: str = ""  # why its run cannot be trusted: the suite did not run, or the reference failed
 
 
 @dataclass(frozen=True)
@@ -126,13 +126,17 @@ def selection(mutant: Mutant) -> Selection:
 def calibrate(catalogue: Catalogue, jobs: int = 2, run: Callable[..., SuiteRun] = run_suite) -> Calibration:
     started = time.monotonic()
     with ThreadPoolExecutor(jobs) as pool:
-        # The full runs first: the short mutant runs fill in around them.
-        control = pool.submit(run, Behaviour())
-        groups = [(group, pool.submit(run, merged(group))) for group in variant_groups(catalogue.variants)]
-        mutant_runs = [(mutant, pool.submit(run, mutant.behaviour(), selection(mutant)))
-                       for mutant in catalogue.mutants]
-        control_run = control.result()  # a broken control ends the calibration: nothing can be judged
-        variants, problems = _variant_verdicts(pool, groups, control_run, run)
+        try:
+            # The full runs first: the short mutant runs fill in around them.
+            control = pool.submit(run, Behaviour())
+            groups = [(group, pool.submit(run, merged(group))) for group in variant_groups(catalogue.variants)]
+            mutant_runs = [(mutant, pool.submit(run, mutant.behaviour(), selection(mutant)))
+                           for mutant in catalogue.mutants]
+            control_run = control.result()  # a broken control ends the calibration: nothing can be judged
+            variants, problems = _variant_verdicts(pool, groups, control_run, run)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
     mutants = tuple(_mutant_verdict(mutant, future) for mutant, future in mutant_runs)
     problems = control_problems(control_run, catalogue.mutants) + problems
     return Calibration(control_run, mutants, variants, time.monotonic() - started, tuple(problems))
@@ -168,8 +172,10 @@ def _variant_verdicts(pool: ThreadPoolExecutor, groups: list[tuple[tuple[Variant
 
 
 def _flagged(future: Future, control: SuiteRun) -> tuple[tuple[str, ...], str]:
-    """The false alarms of a variant run, and why it did not run if it did not."""
+    """The false alarms of a variant run, and why the run cannot be trusted, if it cannot."""
     try:
-        return false_alarms(future.result(), control), ""
+        seen = future.result()
     except RunBroken as exc:
         return (), str(exc)
+    broken = f"the reference failed internally: {seen.faults[0].strip().splitlines()[-1]}" if seen.faults else ""
+    return false_alarms(seen, control), broken
