@@ -9,13 +9,19 @@ without running the suite.
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
+from ecrconf import protocol
+from ecrconf.client import Credentials, EcrClient
+from ecrconf.resources import Resources
 from selftest.calibration import catalogue, score
 from selftest.calibration.catalogue import Catalogue, Mutant, Variant
-from selftest.calibration.engine import calibrate, false_alarms, judge_mutant, selection, variant_groups
-from selftest.calibration.runs import SuiteRun
+from selftest.calibration.engine import calibrate, false_alarms, judge_mutant, merged, selection, variant_groups
+from selftest.calibration.runs import KEYS, SuiteRun
+from selftest.reference import REGION, ReferenceEcr
+from selftest.reference.sigv4 import Received
 
 CATALOGUE = catalogue.load()
 CHECK = "StartImageScan/start_image_scan/test_second_scan_is_limit_exceeded"
@@ -33,6 +39,26 @@ def test_the_calibration(tmp_path):
 def test_the_catalogue_spans_every_kind_of_deviation():
     assert len(CATALOGUE.mutants) >= 25 and len(CATALOGUE.variants) >= 8
     assert {mutant.area for mutant in CATALOGUE.mutants} == set(catalogue.AREAS)
+
+
+def test_the_variant_knobs_no_mutant_turns_do_change_the_answers():
+    """A kill shows that a mutant's knobs work; these variants' knobs are shown here, or they could pass for nothing."""
+    names = ("lower-case-request-id-header", "empty-body-is-no-input", "scan-ends-failed")
+    behaviour = merged(tuple(v for v in CATALOGUE.variants if v.name in names))
+    reference = ReferenceEcr(behaviour, keys=KEYS)
+    with reference as url:
+        client = EcrClient(url, REGION, Credentials(KEYS.access_key, KEYS.secret_key, KEYS.token))
+        empty = client.send(client.prepare("StartImageScan", body=b""), "StartImageScan")
+        resources = Resources(client, "knobs")
+        pushed = resources.fresh_image(resources.repository())
+        image = {"repositoryName": pushed.repository.name, "imageId": {"imageDigest": pushed.digest}}
+        client.call("StartImageScan", image)
+        time.sleep(behaviour.scan_duration + 0.05)
+        found = client.call("DescribeImageScanFindings", image)
+    refused = reference.pipeline.handle(Received("GET", "/", (), b""))
+    assert protocol.error_type(empty) == "InvalidParameterException"
+    assert found.body["imageScanStatus"]["status"] == "FAILED"
+    assert "x-amzn-requestid" in dict(refused.headers)
 
 
 def run_of(outcomes: dict[str, str], messages: dict[str, str] | None = None) -> SuiteRun:
