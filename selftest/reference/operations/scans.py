@@ -22,8 +22,8 @@ def start_image_scan(ctx: Context, request: dict) -> dict:
         _let_others_in(ctx, behaviour.scan_race_window)
     repository.scans[image.digest] = now
     status = {"status": "IN_PROGRESS"}
-    if ctx.behaviour.scan_description is not None:
-        status["description"] = ctx.behaviour.scan_description
+    if behaviour.scan_description is not None:
+        status["description"] = behaviour.scan_description
     return {"registryId": repository.registry_id, "repositoryName": repository.name,
             "imageId": _echoed(request["imageId"], image.digest), "imageScanStatus": status}
 
