@@ -111,12 +111,13 @@ def test_a_variant_is_flagged_for_any_outcome_the_control_did_not_have():
     assert false_alarms(seen, control) == ("a: fail: expected 400", "c: error")
 
 
-def test_variants_share_a_run_only_when_they_turn_different_knobs():
+def test_variants_share_a_run_only_with_variants_of_other_areas_and_knobs():
     groups = variant_groups(CATALOGUE.variants)
     assert sorted(v.name for group in groups for v in group) == sorted(v.name for v in CATALOGUE.variants)
     for group in groups:
         knobs = [knob for variant in group for knob in variant.overrides]
         assert len(knobs) == len(set(knobs)), [v.name for v in group]
+        assert len({v.area for v in group}) == len(group), [v.name for v in group]
     assert len(groups) < len(CATALOGUE.variants)
 
 

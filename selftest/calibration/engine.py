@@ -2,9 +2,9 @@
 
 A mutant is killed when a check meant for it fails; a check that fails elsewhere, or cannot judge
 (error), is no kill. A variant is flagged for every check whose outcome is neither pass nor the one it
-had in the control. To keep time bounded, a mutant runs only the tests meant for it, and the variants
-share full runs as long as they turn different knobs; a shared run that flags anything is run again
-variant by variant, to say which one it was.
+had in the control. To keep time bounded, a mutant runs only the tests meant for it, and variants of
+different areas share full runs; a shared run that flags anything is run again variant by variant, to
+say which one it was.
 """
 
 from __future__ import annotations
@@ -104,14 +104,22 @@ def control_problems(control: SuiteRun, mutants: tuple[Mutant, ...]) -> list[str
 
 
 def variant_groups(variants: tuple[Variant, ...]) -> list[tuple[Variant, ...]]:
-    """The variants in as few groups as fit, no two in a group turning the same knob."""
+    """The variants in as few groups as fit, no two in a group of one area or turning the same knob.
+
+    Variants of one area could hide one another (the error type only in a header hides the member
+    that would carry it in the body), so each runs with variants of other areas only.
+    """
     groups: list[list[Variant]] = []
     for variant in variants:
-        home = next((g for g in groups if not any(set(variant.overrides) & set(v.overrides) for v in g)), None)
+        home = next((g for g in groups if not any(_overlap(variant, v) for v in g)), None)
         if home is None:
             groups.append(home := [])
         home.append(variant)
     return [tuple(group) for group in groups]
+
+
+def _overlap(one: Variant, other: Variant) -> bool:
+    return one.area == other.area or bool(set(one.overrides) & set(other.overrides))
 
 
 def merged(group: tuple[Variant, ...]) -> Behaviour:
