@@ -45,7 +45,8 @@ class MutantVerdict:
         if self.broken:
             return f"the suite did not run: {self.broken.splitlines()[0]}"
         if self.killed and self.mutant.survives:
-            return f"killed by {', '.join(self.killed_by)}: the check now exists; drop 'survives' from the mutant"
+            more = f" and {len(self.killed_by) - 1} more" if len(self.killed_by) > 1 else ""
+            return f"killed by {self.killed_by[0]}{more}: the check now exists; drop 'survives' from the mutant"
         if self.mutant.survives:
             return self.mutant.survives
         if not self.killed:
