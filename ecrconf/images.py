@@ -19,6 +19,7 @@ from pathlib import Path
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
+DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
 LAYER_FILE = "ecrconf-nonce.txt"  # the template's name is also the file's name inside the layer
@@ -56,13 +57,16 @@ def unique_image(nonce: str, *, media_type: str = OCI_MANIFEST, architecture: st
     return Image(manifest, media_type, digest_of(manifest), {digest_of(config): config, digest_of(layer): layer})
 
 
-def image_index(images: list[Image]) -> Image:
-    """An OCI image index of images, each entry with the platform its config names."""
+def image_index(images: list[Image], *, media_type: str = OCI_INDEX) -> Image:
+    """A multi-platform index of images (an OCI image index or a Docker manifest list), each entry with
+    the platform its config names."""
     if not images:
         raise ValueError("an image index needs at least one image")
+    if media_type not in (OCI_INDEX, DOCKER_MANIFEST_LIST):
+        raise ValueError(f"media_type={media_type!r} is not {OCI_INDEX} or {DOCKER_MANIFEST_LIST}")
     manifests = [dict(_descriptor(image.media_type, image.manifest), platform=platform(image)) for image in images]
-    manifest = _encode({"schemaVersion": 2, "mediaType": OCI_INDEX, "manifests": manifests})
-    return Image(manifest, OCI_INDEX, digest_of(manifest), {})
+    manifest = _encode({"schemaVersion": 2, "mediaType": media_type, "manifests": manifests})
+    return Image(manifest, media_type, digest_of(manifest), {})
 
 
 def platform(image: Image) -> dict[str, str]:

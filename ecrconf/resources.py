@@ -103,12 +103,15 @@ class Resources:
         image = images.unique_image(self._nonce(), media_type=media_type)
         return self.push(repository or self.repository(), image, tag=tag)
 
-    def index(self, repository: Repository, *, tag: str) -> PushedImage:
-        """Two new platform images pushed by digest, then an OCI index of them pushed with tag."""
-        platforms = [images.unique_image(self._nonce(), architecture=arch) for arch in ("amd64", "arm64")]
+    def index(self, repository: Repository, *, tag: str, media_type: str = images.OCI_INDEX) -> PushedImage:
+        """Two new platform images pushed by digest, then an index of them (an OCI image index, or a
+        Docker manifest list of Docker images) pushed with tag."""
+        member = images.DOCKER_MANIFEST if media_type == images.DOCKER_MANIFEST_LIST else images.OCI_MANIFEST
+        platforms = [images.unique_image(self._nonce(), media_type=member, architecture=arch)
+                     for arch in ("amd64", "arm64")]
         for image in platforms:
             self.push(repository, image)
-        return self.push(repository, images.image_index(platforms), tag=tag)
+        return self.push(repository, images.image_index(platforms, media_type=media_type), tag=tag)
 
     def cleanup(self) -> list[str]:
         """Delete every repository created here; return one line per repository that could not be."""

@@ -5,6 +5,8 @@ Every scanned image is pushed fresh by the test: real ECR allows one scan per im
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -19,7 +21,9 @@ pytestmark = pytest.mark.operation(OPERATION)
 
 MEDIA_TYPES = {"oci": images.OCI_MANIFEST, "docker": images.DOCKER_MANIFEST}
 ABSENT_DIGEST = "sha256:" + "0" * 64
-PLACEHOLDER = {"repositoryName": "placeholder", "imageId": {"imageDigest": ABSENT_DIGEST, "imageTag": "absent"}}
+# The base of every derived case. Its registryId stands in for the run's own, learned at run time.
+PLACEHOLDER = {"registryId": "123456789012", "repositoryName": "placeholder",
+               "imageId": {"imageDigest": ABSENT_DIGEST, "imageTag": "absent"}}
 INVALID_CASES = {case.id: case for case in strategies.boundary_cases(OPERATION, PLACEHOLDER)}
 TERMINAL_STATUSES = {"COMPLETE", "FAILED"}
 
@@ -33,6 +37,17 @@ def repository(resources):
 def absent_repository_name(resources):
     """A valid name under the run's own prefix that no repository has: nothing outside the run is touched."""
     return f"{resources.prefix}-absent"
+
+
+@pytest.fixture(scope="module")
+def absent_base(repository, absent_repository_name):
+    """PLACEHOLDER made real: the run's own registry, and a repository name that no repository has."""
+    return {**PLACEHOLDER, "registryId": _registry_of(repository), "repositoryName": absent_repository_name}
+
+
+def _registry_of(repository) -> str:
+    # A target that reports a malformed registry id is caught elsewhere; the derived cases need a valid base.
+    return repository.registry_id if re.fullmatch(r"[0-9]{12}", repository.registry_id) else PLACEHOLDER["registryId"]
 
 
 def start_scan(client, pushed, *, by: str):
@@ -114,11 +129,39 @@ def test_absent_image_is_image_not_found(client, resources, repository, asked):
     checks.failed_with(exchange, {"ImageNotFoundException"})
 
 
-@pytest.mark.evidence("observed", "real-ecr-behaviour.md 4.5")
-def test_image_index_is_unsupported_image_type(client, resources, repository):
-    """An OCI image index cannot be scanned: UnsupportedImageTypeException."""
-    index = resources.index(repository, tag="multi")
+@pytest.mark.parametrize("kind", [
+    pytest.param(images.OCI_INDEX, id="oci-image-index", marks=pytest.mark.evidence(
+        "observed", "real-ecr-behaviour.md 4.5")),
+    pytest.param(images.DOCKER_MANIFEST_LIST, id="docker-manifest-list", marks=pytest.mark.evidence(
+        "inferred", "real-ecr-behaviour.md 4.6: by analogy with the OCI image index")),
+])
+def test_image_index_is_unsupported_image_type(client, resources, repository, kind):
+    """A multi-platform index cannot be scanned: UnsupportedImageTypeException."""
+    index = resources.index(repository, tag="multi", media_type=kind)
     checks.failed_with(start_scan(client, index, by="digest"), {"UnsupportedImageTypeException"})
+
+
+@pytest.mark.evidence("observed", "API_StartImageScan and AWS CLI examples; real-ecr-behaviour.md 5.1, 5.5")
+def test_started_basic_scan_is_in_progress(client, resources, repository):
+    """A basic scan that has just started MUST say so: imageScanStatus.status IN_PROGRESS."""
+    pushed = resources.fresh_image(repository, tag="started")
+    body = checks.succeeded(start_scan(client, pushed, by="digest"))
+    status = body.get("imageScanStatus", {}).get("status")
+    if status != "IN_PROGRESS":
+        raise checks.ConformanceFailure("a scan that has just started is not IN_PROGRESS", received=repr(status),
+                                        expected="'IN_PROGRESS'")
+
+
+@pytest.mark.evidence("inferred", "real-ecr-behaviour.md 5.2: observed on DescribeImageScanFindings")
+def test_scan_by_tag_echoes_the_tag(client, resources, repository):
+    """Asked by tag, the answer's imageId MUST carry that tag as well as the digest."""
+    pushed = resources.fresh_image(repository, tag="echoed")
+    body = checks.succeeded(start_scan(client, pushed, by="tag"))
+    image_id = body.get("imageId", {})
+    if image_id.get("imageTag") != pushed.tag or image_id.get("imageDigest") != pushed.digest:
+        raise checks.ConformanceFailure("imageId does not echo the tag asked for, with the digest",
+                                        received=json.dumps(image_id),
+                                        expected=json.dumps({"imageDigest": pushed.digest, "imageTag": pushed.tag}))
 
 
 def _invalid_case_expectation(case) -> frozenset[str]:
@@ -136,24 +179,23 @@ def _invalid_case_params() -> list:
     return params
 
 
-def _invalid_case(case_id, repository_name):
-    base = {**PLACEHOLDER, "repositoryName": repository_name}
+def _invalid_case(case_id, base):
     return {c.id: c for c in strategies.boundary_cases(OPERATION, base)}[case_id]
 
 
 @pytest.mark.parametrize("case_id", _invalid_case_params())
-def test_invalid_request_is_rejected(client, absent_repository_name, case_id, record_property):
+def test_invalid_request_is_rejected(client, absent_base, case_id, record_property):
     """A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."""
-    case = _invalid_case(case_id, absent_repository_name)
+    case = _invalid_case(case_id, absent_base)
     seen = checks.failed_with(client.call(OPERATION, case.request), _invalid_case_expectation(case))
     record_property("error_type_seen", seen)
 
 
 @pytest.mark.evidence("documented", "API_StartImageScan errors: ImageNotFoundException; awsJson1_1 error framing")
 @pytest.mark.parametrize("case_id", sorted(i for i, c in INVALID_CASES.items() if c.evidence != "documented"))
-def test_unmodelled_malformation_is_not_accepted(client, absent_repository_name, case_id):
+def test_unmodelled_malformation_is_not_accepted(client, absent_base, case_id):
     """A value real ECR is believed to reject (beyond the model) MUST at least not start a scan or crash."""
-    case = _invalid_case(case_id, absent_repository_name)
+    case = _invalid_case(case_id, absent_base)
     not_a_crash = set(schemas.modelled_errors(OPERATION)) - {"ServerException"}
     checks.failed_with(client.call(OPERATION, case.request), not_a_crash)
 
@@ -162,7 +204,7 @@ def test_unmodelled_malformation_is_not_accepted(client, absent_repository_name,
 @pytest.mark.parametrize("case_id", [c.id for c in strategies.valid_boundary_requests(OPERATION, PLACEHOLDER)])
 def test_boundary_values_are_accepted(client, repository, case_id):
     """Values at the edges of their constraints MUST be accepted as valid (a not-found error, never a validation one)."""
-    base = {**PLACEHOLDER, "repositoryName": repository.name}
+    base = {**PLACEHOLDER, "registryId": _registry_of(repository), "repositoryName": repository.name}
     case = {c.id: c for c in strategies.valid_boundary_requests(OPERATION, base)}[case_id]
     # The digest in every request is all zeros, so no existing image can match: nothing is scanned.
     checks.failed_with(client.call(OPERATION, case.request), {"RepositoryNotFoundException", "ImageNotFoundException"})
@@ -170,9 +212,9 @@ def test_boundary_values_are_accepted(client, repository, case_id):
 
 @pytest.mark.evidence("documented", "service model constraints; error type: real-ecr-behaviour.md section 3")
 @given(data=st.data())
-def test_generated_invalid_requests_are_rejected(client, absent_repository_name, data):
+def test_generated_invalid_requests_are_rejected(client, absent_base, data):
     """Generated requests that each break one constraint MUST all be rejected with a validation error."""
-    base = {**PLACEHOLDER, "repositoryName": absent_repository_name}
+    base = absent_base
     # Breakages of rules beyond the model have their own, evidence-graded test above.
     documented = strategies.invalid_requests(OPERATION, base).filter(lambda c: c.evidence == "documented")
     case = data.draw(documented, label="case")
