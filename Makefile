@@ -11,7 +11,7 @@ MINISTACK_VERSION := 1.5.33
 # so it gets a virtualenv of its own inside .venv (ignored by git, removed by make clean).
 MINISTACK := $(VENV)/ministack-$(MINISTACK_VERSION)
 
-.PHONY: setup conformance conformance-ministack reports selftest test schemas clean
+.PHONY: setup conformance conformance-ministack reports score selftest test schemas clean
 
 setup: $(READY)
 
@@ -46,6 +46,10 @@ test: selftest
 
 selftest: $(READY)
 	$(BIN)/pytest -c selftest/pytest.ini --rootdir=selftest -n auto selftest
+
+# The suite's calibration by mutation: kill rate and false alarms per area, in reports/calibration/.
+score: $(READY)
+	$(BIN)/python -m selftest.calibration --report-dir reports/calibration
 
 # Regenerate schemas/ from the pinned botocore model.
 schemas: $(READY)

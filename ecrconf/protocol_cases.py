@@ -195,18 +195,25 @@ class Probe:
 
     # --- judging ---------------------------------------------------------------------------------
 
-    def valid_answer(self) -> str:
-        """The error type the target gives the valid request, which must be RepositoryNotFoundException."""
+    def supported(self) -> Probe:
+        """This probe, once the target has shown that it implements the operation the cases alter."""
         if self._valid is None:
             self._valid = self.client.call(OPERATION, self._filled(VALID_PAYLOAD))
         checks.responded(self._valid)
         if protocol.not_implemented(self._valid):
             raise checks.OperationUnsupported(self._valid)
-        answer = protocol.error_type(self._valid)
-        if answer != VALID_ANSWER:
-            raise RuntimeError(f"cannot judge protocol cases: the valid request for an absent repository was not "
-                               f"answered {VALID_ANSWER}\n{self._valid.describe()}")
-        return answer
+        return self
+
+    def valid_answer(self) -> str:
+        """The error type the target gives the valid request, which must be RepositoryNotFoundException:
+        a ConformanceFailure otherwise, since no alteration of that request can then be judged."""
+        self.supported()
+        if protocol.error_type(self._valid) != VALID_ANSWER:
+            raise ConformanceFailure(
+                f"the valid request for a repository that does not exist was not answered {VALID_ANSWER}, "
+                "so no alteration of it can be judged", received=_answer(self._valid), expected=VALID_ANSWER,
+                exchange=self._valid)
+        return VALID_ANSWER
 
     def answered_as_valid(self, exchange: Exchange) -> bool:
         return answered_as(exchange, self.valid_answer())
@@ -219,7 +226,8 @@ class Probe:
         for expectation in filter(None, (case.expect, case.precisely)):
             advisory = EVIDENCE_LEVELS.index(expectation.level) > EVIDENCE_LEVELS.index(strictest)
             try:
-                hold(expectation, exchange, self.valid_answer())
+                # Only a refusal is judged against the valid request's answer; framing stands alone.
+                hold(expectation, exchange, self.valid_answer() if expectation.refused else VALID_ANSWER)
             except ConformanceFailure as failure:
                 failure.add_note(f"case {case.table}/{case.id}: {case.requirement}\n"
                                  f"evidence: {expectation.level}: {expectation.source}")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 
@@ -65,17 +66,19 @@ RUNS = {
     "refuses-with-wrong-answers": Run(
         Behaviour(error_statuses={"SerializationException": 500, "UnknownOperationException": 500},
                   reject_unknown_members=True, auth_error_status=401),
-        failed=frozenset(BODY_PARSE | SIGV4 | {"unknown-members", "unknown-operation", "missing-target",
+        failed=frozenset(BODY_PARSE | SIGV4 - {"date-within-window"} | {"unknown-members", "unknown-operation", "missing-target",
                                                "wrong-target-prefix"})),
     "frames-answers-wrongly": Run(
         Behaviour(response_content_type="application/json", request_id_style="absent", error_messages=False,
                   error_statuses={"RepositoryNotFoundException": 404}),
         failed=frozenset({case.id for case in protocol_cases.load("framing")}
-                         | {"unknown-members", "unknown-access-key", "expired-date", "future-date"})),
+                         | {"unknown-members", "unknown-access-key", "expired-date", "future-date",
+                            "date-within-window"})),
     "does-not-check-signatures": Run(
         Behaviour(unchecked={"signature"}), failed=frozenset({ENFORCEMENT}),
-        skipped=frozenset({"wrong-secret", "signed-header-changed"}),
+        skipped=frozenset({"wrong-secret", "signed-header-changed", "date-within-window"}),
         skip_reason="disabled: target does not enforce SigV4"),
+    "narrow-clock-window": Run(Behaviour(clock_skew=timedelta(minutes=5)), failed=frozenset({"date-within-window"})),
     "deviates-only-where-evidence-is-inferred": Run(
         Behaviour(error_statuses={"UnknownOperationException": 404}), evidence="observed",
         advisory=frozenset({"unknown-operation", "missing-target", "wrong-target-prefix"})),

@@ -15,9 +15,7 @@ pytestmark = pytest.mark.operation("StartImageScan")
 
 @pytest.fixture(scope="module")
 def probe(client, resources):
-    probe = protocol_cases.Probe(client, resources)
-    probe.valid_answer()  # the yardstick: without it no case can be judged
-    return probe
+    return protocol_cases.Probe(client, resources).supported()
 
 
 @pytest.mark.parametrize("case", protocol_cases.params("body"))
