@@ -20,6 +20,7 @@ from selftest.reference import Behaviour
 
 NOT_JUDGED = ("error", "unsupported")  # outcomes of a check that could not hold the target to anything
 CLEAN = ("pass", "skipped")
+DEFAULT_STRICT = ("documented", "observed")  # what a run asserts strictly unless told --evidence=inferred
 
 
 @dataclass(frozen=True)
@@ -30,6 +31,7 @@ class MutantVerdict:
     not_judged: tuple[str, ...] = ()  # checks of its run that could not judge
     broken: str = ""  # why the run gave no verdicts, if it did not
     seconds: float = 0.0
+    killed_at_default: bool = False  # by a check on evidence the default --evidence=observed asserts
 
     @property
     def killed(self) -> bool:
@@ -81,7 +83,8 @@ def judge_mutant(mutant: Mutant, run: SuiteRun) -> MutantVerdict:
     failed = run.having("fail")
     killed_by = tuple(check for check in failed if mutant.is_meant(check))
     return MutantVerdict(mutant, killed_by, tuple(c for c in failed if c not in killed_by),
-                         tuple(run.having(*NOT_JUDGED)), seconds=run.seconds)
+                         tuple(run.having(*NOT_JUDGED)), seconds=run.seconds,
+                         killed_at_default=any(run.evidence.get(c) in DEFAULT_STRICT for c in killed_by))
 
 
 def false_alarms(run: SuiteRun, control: SuiteRun) -> tuple[str, ...]:

@@ -13,7 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from selftest.reference import REGION, Behaviour, KeyPair, ReferenceEcr
@@ -48,6 +48,7 @@ class SuiteRun:
     messages: dict[str, str]  # check id -> the first line of what went wrong
     faults: tuple[str, ...]  # the reference's own failures during the run (tracebacks)
     seconds: float
+    evidence: dict[str, str] = field(default_factory=dict)  # check id -> documented, observed or inferred
 
     def having(self, *outcomes: str) -> list[str]:
         return sorted(check for check, seen in self.outcomes.items() if seen in outcomes)
@@ -72,4 +73,5 @@ def run_suite(behaviour: Behaviour, selection: Selection = Selection()) -> Suite
         records = json.loads(results.read_text())["results"]
     return SuiteRun({r["id"]: r["outcome"] for r in records},
                     {r["id"]: r.get("message", "").split("\n", 1)[0] for r in records},
-                    tuple(reference.pipeline.faults), time.monotonic() - started)
+                    tuple(reference.pipeline.faults), time.monotonic() - started,
+                    {r["id"]: r["evidence"] for r in records})

@@ -35,7 +35,7 @@ def document(calibration: Calibration) -> dict:
         "problems": list(calibration.problems),
         "mutants": [{"name": v.mutant.name, "area": v.mutant.area, "description": v.mutant.description,
                      "meant": list(v.mutant.meant), "killed": v.killed, "as_expected": v.as_expected,
-                     "killed_by": list(v.killed_by),
+                     "killed_by": list(v.killed_by), "killed_at_default": v.killed_at_default,
                      "also_failed": list(v.also_failed), "not_judged": list(v.not_judged), "reason": v.reason,
                      "seconds": round(v.seconds, 1)}
                     for v in calibration.mutants],
@@ -52,10 +52,11 @@ def markdown(score: dict) -> str:
     lines = ["# Calibration of the conformance suite", "",
              f"{_summary(totals)}. Against the reference endpoint itself, {control['passed']} of "
              f"{control['checks']} checks pass. The calibration took {score['seconds']:.0f} s.", "",
-             "| area | mutants | killed | survived | kill rate | variants | false alarms |",
-             "|---|---:|---:|---:|---:|---:|---:|"]
+             "| area | mutants | killed | at default strictness | survived | kill rate | variants | false alarms |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|"]
     for row in [*score["areas"], {"area": "**all**", **totals}]:
-        lines.append(f"| {row['area']} | {row['mutants']} | {row['killed']} | {row['survived']} | "
+        lines.append(f"| {row['area']} | {row['mutants']} | {row['killed']} | {row['killed_at_default']} | "
+                     f"{row['survived']} | "
                      f"{_rate(row)} | {row['variants']} | {row['false_alarms']} |")
     survivors = [m for m in score["mutants"] if not m["killed"]]
     if survivors:
@@ -103,7 +104,8 @@ def write(score: dict, directory: Path) -> list[Path]:
 def _tally(verdicts: list) -> dict:
     killed = sum(1 for v in verdicts if v.killed)
     return {"mutants": len(verdicts), "killed": killed, "survived": len(verdicts) - killed,
-            "kill_rate": round(killed / len(verdicts), 3) if verdicts else None}
+            "kill_rate": round(killed / len(verdicts), 3) if verdicts else None,
+            "killed_at_default": sum(1 for v in verdicts if v.killed_at_default)}
 
 
 def _rate(row: dict) -> str:
@@ -111,5 +113,7 @@ def _rate(row: dict) -> str:
 
 
 def _summary(totals: dict) -> str:
-    return (f"{totals['killed']} of {totals['mutants']} mutants killed ({_rate(totals)}), "
+    return (f"{totals['killed']} of {totals['mutants']} mutants killed ({_rate(totals)}; "
+            f"{totals['killed_at_default']} by checks the default --evidence=observed asserts strictly, the rest "
+            f"by checks on inferred evidence, advisory by default), "
             f"{totals['false_alarms']} false alarms in {totals['variants']} conformant variants")
