@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ecrconf import __version__, expectations, reporting, results, schemas
+from ecrconf import __version__, evidence, expectations, reporting, results, schemas
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
@@ -27,7 +27,6 @@ settings.register_profile(
     "thorough", deadline=None, derandomize=False, max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("conformance")
 
-EVIDENCE_LEVELS = ("documented", "observed", "inferred")  # strongest first
 TARGET = pytest.StashKey[Target]()
 RUN_ID = pytest.StashKey[str]()
 
@@ -42,7 +41,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
     add("--expectations", metavar="FILE",
         help="known-deviations file to apply (overrides --target); 'none' applies none")
-    add("--evidence", choices=EVIDENCE_LEVELS, default="observed",
+    add("--evidence", choices=evidence.LEVELS, default="observed",
         help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
              "run as advisory (default: observed, which includes documented)")
     add("--timeout", type=float, default=30.0, metavar="SECONDS", help="read timeout of one request (default 30)")
@@ -183,7 +182,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     path = _expectations_file(config)
     known = expectations.load(path) if path else {}
     today = datetime.date.today()
-    strictest = EVIDENCE_LEVELS.index(config.option.evidence)
+    strictest = config.option.evidence
     for item in items:
         operation = item.get_closest_marker("operation")
         operation = operation.args[0] if operation else ""
@@ -191,13 +190,12 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         check = results.check_id(item.nodeid, operation)
         item.user_properties += [("check_id", check), ("operation", operation),
                                  ("requirement", docstring.strip().splitlines()[0])]
-        evidence = item.get_closest_marker("evidence")
-        if evidence:
-            level, source = evidence.args
+        marker = item.get_closest_marker("evidence")
+        if marker:
+            level, source = marker.args
             item.user_properties += [("evidence", level), ("source", source)]
-            if EVIDENCE_LEVELS.index(level) > strictest:
-                reason = f"{results.ADVISORY_PREFIX} rests on {level} evidence, weaker than --evidence"
-                item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
+            if evidence.advisory(level, strictest):
+                item.add_marker(evidence.advisory_mark(level, strictest))
                 continue
         entry = known.get(check)
         if entry and not entry.expired(today):

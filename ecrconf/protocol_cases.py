@@ -42,7 +42,7 @@ import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import checks, protocol
+from ecrconf import checks, evidence, protocol
 from ecrconf.checks import ConformanceFailure
 from ecrconf.exchange import Exchange
 
@@ -220,22 +220,17 @@ class Probe:
 
     def judge(self, case: Case, exchange: Exchange, item: pytest.Item) -> None:
         """Hold the answer to the case: strictly, then precisely (advisory if --evidence is stricter)."""
-        from ecrconf.plugin import EVIDENCE_LEVELS  # not at import: the plugin loads Hypothesis profiles
-
         strictest = item.config.option.evidence
         for expectation in filter(None, (case.expect, case.precisely)):
-            advisory = EVIDENCE_LEVELS.index(expectation.level) > EVIDENCE_LEVELS.index(strictest)
             try:
                 # Only a refusal is judged against the valid request's answer; framing stands alone.
                 hold(expectation, exchange, self.valid_answer() if expectation.refused else VALID_ANSWER)
             except ConformanceFailure as failure:
                 failure.add_note(f"case {case.table}/{case.id}: {case.requirement}\n"
                                  f"evidence: {expectation.level}: {expectation.source}")
-                if advisory:
+                if evidence.advisory(expectation.level, strictest):
                     # pytest reads xfail marks added while the test runs: the failure is reported, not gating.
-                    item.add_marker(pytest.mark.xfail(
-                        reason=f"advisory: rests on {expectation.level} evidence, weaker than --evidence={strictest}",
-                        strict=False))
+                    item.add_marker(evidence.advisory_mark(expectation.level, strictest))
                 raise
 
 

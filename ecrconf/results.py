@@ -11,14 +11,11 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from ecrconf import checks
+from ecrconf import checks, evidence
 from ecrconf.resources import OperationNotImplemented, SetupFailed
 
 FORMAT = "ecrconf-results/1"
-OUTCOMES = ("fail", "error", "unexpected-pass", "unsupported", "expected-failure", "advisory-fail", "pass",
-            "skipped")
 UNSUPPORTED = (checks.OperationUnsupported, OperationNotImplemented)
-ADVISORY_PREFIX = "advisory:"
 KNOWN_PREFIX = "known deviation: "
 
 
@@ -53,7 +50,7 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
 def outcome(report: pytest.TestReport) -> str | None:
     """The record's outcome if this report settles the test, else None."""
     reason = getattr(report, "wasxfail", None)
-    advisory = reason is not None and reason.startswith(ADVISORY_PREFIX)
+    advisory = reason is not None and reason.startswith(evidence.ADVISORY_PREFIX)
     if report.skipped:
         if reason is not None:
             return "advisory-fail" if advisory else "expected-failure"
@@ -97,7 +94,7 @@ class Collector:
             "requirement": props.get("requirement", ""),
             "evidence": props.get("evidence", ""),
             "source": props.get("source", ""),
-            "strict": not (getattr(report, "wasxfail", "") or "").startswith(ADVISORY_PREFIX),
+            "strict": not (getattr(report, "wasxfail", "") or "").startswith(evidence.ADVISORY_PREFIX),
             "outcome": result,
             "duration": round(report.duration, 3),
             "line": report.location[1] or 0,

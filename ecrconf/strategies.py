@@ -44,7 +44,7 @@ __all__ = [
 ]
 
 OBSERVED = Path(__file__).resolve().parent.parent / "fixtures" / "constraints" / "observed.json"
-EVIDENCE_LEVELS = ("observed", "inferred")
+RULE_EVIDENCE = ("observed", "inferred")
 
 
 @dataclass(frozen=True)
@@ -103,9 +103,9 @@ def _all_rules() -> tuple[ObservedRule, ...]:
     for rule in rules:
         if rule.operation not in schemas.operations():
             raise ValueError(f"{OBSERVED}: rule for {rule.operation!r}, which is not an ECR operation")
-        if len(rule.schema) != 1 or rule.evidence not in EVIDENCE_LEVELS:
+        if len(rule.schema) != 1 or rule.evidence not in RULE_EVIDENCE:
             raise ValueError(f"{OBSERVED}: rule {rule.operation} {rule.member} needs one schema keyword and an "
-                             f"evidence level in {EVIDENCE_LEVELS}")
+                             f"evidence level in {RULE_EVIDENCE}")
     return rules
 
 
@@ -406,7 +406,7 @@ def _case(operation: str, base: dict, breakage: _Breakage, value: Any, name: str
     at = path[:-1] if breakage.kind == "missing" else path
     # A modelled constraint is judged by the model alone: an empty imageTag breaks its minimum length,
     # even though it also breaks the observed tag pattern.
-    validator = _validator(operation) if breakage.evidence in EVIDENCE_LEVELS else schemas.validator("input", operation)
+    validator = _validator(operation) if breakage.evidence in RULE_EVIDENCE else schemas.validator("input", operation)
     errors = [(tuple(e.absolute_path), e.validator) for e in validator.iter_errors(request)]
     if errors != [(at, breakage.keyword)]:
         return None
