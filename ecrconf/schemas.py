@@ -63,3 +63,9 @@ def violations(kind: str, operation: str, document: object) -> list[str]:
         where = "/".join(str(p) for p in error.absolute_path) or "(root)"
         found.append(f"{where}: {error.message}")
     return found
+
+
+def published_patterns(operation: str, member: str) -> list[str]:
+    """Patterns the published API page gives a member where they differ from the model's."""
+    differences = _read("spec-differences.json").get(operation, [])
+    return [d["page"] for d in differences if d["member"] == member and d["field"] == "pattern"]

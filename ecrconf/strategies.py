@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -177,8 +178,14 @@ def _checked(operation: str, request: dict) -> dict:
 
 
 def repository_names() -> st.SearchStrategy[str]:
-    """Valid repository names, 2 to 256 characters, drawn from the model's RepositoryName shape."""
-    return from_schema(schemas.input_schema("CreateRepository")["properties"]["repositoryName"])
+    """Valid repository names, 2 to 256 characters: they satisfy the model's RepositoryName shape and the
+    older, narrower pattern the published API page shows (schemas/spec-differences.json), since real ECR
+    has quoted both. Drawn from the page's pattern, which the model's accepts almost always."""
+    schema = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]
+    patterns = [schema["pattern"], *(f"^(?:{p})$" for p in schemas.published_patterns(
+        "StartImageScan", "request.repositoryName"))]
+    drawn = from_schema({**schema, "pattern": patterns[-1]})
+    return drawn.filter(lambda name: all(re.search(p, name) for p in patterns))
 
 
 def registry_ids() -> st.SearchStrategy[str]:
