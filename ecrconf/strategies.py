@@ -35,6 +35,7 @@ __all__ = [
     "boundary_cases",
     "effective_schema",
     "image_digests",
+    "image_ids",
     "image_tags",
     "invalid_requests",
     "observed_rules",
@@ -209,6 +210,15 @@ def image_tags() -> st.SearchStrategy[str]:
     """
     first = string.ascii_letters + string.digits + "_"
     return st.builds(str.__add__, st.sampled_from(first), st.text(alphabet=first + ".-", max_size=299))
+
+
+def image_ids() -> st.SearchStrategy[dict]:
+    """ImageIdentifier objects with a digest, a tag or both, each in the form every registry accepts.
+
+    Narrower than the schema and its observed rules on purpose: a value meant to be valid can then
+    never be one that a stricter, still conformant endpoint refuses.
+    """
+    return st.fixed_dictionaries({}, optional={"imageDigest": image_digests(), "imageTag": image_tags()}).filter(bool)
 
 
 # --- invalid requests ----------------------------------------------------------------------------

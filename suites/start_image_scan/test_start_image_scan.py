@@ -111,7 +111,7 @@ def test_absent_repository_is_repository_not_found(client, repository, absent_re
         # Under the run's own prefix, so no repository outside the run can match; in our own registry,
         # since another account's id would be a permissions question, not this one.
         "repositoryName": names.map(lambda n: f"{absent_repository_name}/{n}"),
-        "registryId": st.just(repository.registry_id)}), label="request")
+        "registryId": st.just(repository.registry_id), "imageId": strategies.image_ids()}), label="request")
     checks.failed_with(client.call(OPERATION, request), {"RepositoryNotFoundException"})
 
 
