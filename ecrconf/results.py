@@ -99,6 +99,8 @@ class Collector:
             "duration": round(report.duration, 3),
             "line": report.location[1] or 0,
         }
+        if "error_type_seen" in props:
+            record["error_type_seen"] = props["error_type_seen"]
         if result != "pass":
             record["message"] = props.get("message") or _longrepr_line(report)
             for key in ("request", "response", "reproduce"):
