@@ -27,8 +27,12 @@ KEPT = ("reason", "link", "expires")
 
 @dataclass(frozen=True)
 class Expectation:
+    """One known deviation. status and error say what the target answered (HTTP status, sanitised
+    error type; None when the answer had none): the failure is known only if this run receives the same."""
     test_id: str
     seen: str
+    status: int | None = None
+    error: str | None = None
     reason: str = ""
     link: str = ""
     expires: datetime.date | None = None
