@@ -1,8 +1,8 @@
 """Checks: plain functions over an Exchange that raise when the target deviates.
 
 A deviation raises ``ConformanceFailure`` (an AssertionError: the test FAILS). A target that gives
-no answer at all (timeout, reset, refused) raises ``TargetUnresponsive``: the run cannot judge
-that exchange, which is a different outcome from a wrong answer.
+no answer at all (timeout, reset, refused) raises ``TargetUnresponsive``, a ``NoVerdict``: the run
+cannot judge that exchange, which is a different outcome (an ERROR) from a wrong answer.
 """
 
 from __future__ import annotations
@@ -22,8 +22,12 @@ SERIALIZATION_ERRORS = VALIDATION_ERRORS | {"SerializationException"}
 
 
 class ConformanceFailure(AssertionError):
+    """The target answered, and the answer deviates. str() is the title, what was received and expected,
+    the exchange and a reproduction."""
+
     def __init__(self, title: str, *, received: str, expected: str, exchange: Exchange | None = None):
         self.title = title
+        self.received = received
         self.exchange = exchange
         lines = [title, f"Received: {received}", f"Expected: {expected}"]
         if exchange is not None:
@@ -31,7 +35,23 @@ class ConformanceFailure(AssertionError):
         super().__init__("\n".join(lines))
 
 
-class TargetUnresponsive(Exception):
+class NoVerdict(BaseException):
+    """The run could not judge: the target gave no answer, or a call made to set the test up failed.
+
+    A BaseException, as KeyboardInterrupt is, so that Hypothesis neither catches nor shrinks it: the
+    test ends at once and is reported as an error, never as a deviation (known or not).
+    """
+
+
+def answer_seen(exchange: Exchange | None) -> dict | None:
+    """What a failure is about, as an expectations entry records it: {"status": int, "error": str | None}
+    (the sanitised error type); None when the failure names no exchange that was answered."""
+    if exchange is None or exchange.response is None:
+        return None
+    return {"status": exchange.status, "error": protocol.error_type(exchange)}
+
+
+class TargetUnresponsive(NoVerdict):
     def __init__(self, exchange: Exchange):
         self.exchange = exchange
         super().__init__(f"{exchange.operation}: no response from the target: {exchange.transport_error}\n"

@@ -7,8 +7,11 @@ starts to pass, so the file stays true.
 
     python -m ecrconf.expectations TARGET RESULTS_JSON   # rewrite expectations/TARGET.toml from a run
 
-Keys are check ids (results.json ``id``). Regenerating lists every check that failed or failed as
-expected, drops those that now pass, and keeps the ``reason``, ``link`` and ``expires`` already written.
+Keys are check ids (results.json ``id``). An entry also records the answer the failure was about
+(``status``, and ``error``: the error type, absent when the answer had none); the deviation is known
+only while the target answers the same: another status or error type is a new failure, and no answer
+at all is an error. Regenerating lists every check that failed or failed as expected, with what this
+run received, drops those that now pass, and keeps the ``reason``, ``link`` and ``expires`` already written.
 """
 
 from __future__ import annotations
@@ -40,6 +43,25 @@ class Expectation:
     def expired(self, today: datetime.date) -> bool:
         return self.expires is not None and today > self.expires
 
+    def matches(self, answer: dict | None) -> bool:
+        """Whether a failure whose answer was ``{"status": int, "error": str | None}`` (None: the failure
+        names no answered exchange) is this deviation. An entry that records a status holds only for the
+        same status and error type; one written without a status holds for any deviation."""
+        if self.status is None:
+            return True
+        return answer is not None and (answer["status"], answer["error"]) == (self.status, self.error)
+
+    def recorded(self) -> str:
+        """What the entry says was seen, in one line: "HTTP 400 RepositoryNotFoundException" or its text."""
+        return describe_answer({"status": self.status, "error": self.error}) if self.status else self.seen
+
+
+def describe_answer(answer: dict | None) -> str:
+    """{"status": 400, "error": "X"} as "HTTP 400 X"; None (nothing answered) as "no answer"."""
+    if answer is None:
+        return "no answer"
+    return f"HTTP {answer['status']}" + (f" {answer['error']}" if answer.get("error") else "")
+
 
 def path_for(target_name: str) -> Path:
     return ROOT / f"{target_name}.toml"
@@ -52,19 +74,26 @@ def load(path: Path) -> dict[str, Expectation]:
     for test_id, entry in data.get("deviations", {}).items():
         if "seen" not in entry:
             raise ValueError(f"{path}: entry {test_id!r} has no 'seen'")
-        entries[test_id] = Expectation(test_id, **{k: entry[k] for k in ("seen", *KEPT) if k in entry})
+        entries[test_id] = Expectation(test_id, **{k: entry[k] for k in ("seen", "status", "error", *KEPT) if k in entry})
     return entries
 
 
-def deviations_from_results(document: dict) -> dict[str, str]:
-    """{check id: one line saying what was seen} for every check that failed, or failed as expected."""
-    seen = {}
+def deviations_from_results(document: dict) -> dict[str, dict]:
+    """{check id: {"seen": one line, "status": int, "error": str}} for every check that failed, or failed
+    as expected; status and error (the answer the failure was about) only where the record has them."""
+    found = {}
     for record in document["results"]:
-        if record["outcome"] == "fail":
-            seen[record["id"]] = _one_line(record.get("message", ""))
-        elif record["outcome"] == "expected-failure":
-            seen[record["id"]] = record.get("known_deviation") or _one_line(record.get("message", ""))
-    return seen
+        if record["outcome"] not in ("fail", "expected-failure"):
+            continue
+        text = record.get("known_deviation") if record["outcome"] == "expected-failure" else None
+        entry = {"seen": text or _one_line(record.get("message", ""))}
+        answer = record.get("answer")
+        if answer:
+            entry["status"] = answer["status"]
+            if answer.get("error"):
+                entry["error"] = answer["error"]
+        found[record["id"]] = entry
+    return found
 
 
 def _one_line(message: str) -> str:
@@ -75,12 +104,13 @@ def _one_line(message: str) -> str:
     return "; ".join(part for part in (lines[0] if lines else "", received) if part)[:300]
 
 
-def render(target: str, failures: dict[str, str], previous: dict[str, Expectation]) -> str:
-    out = [f"# Known deviations of {target}, applied as strict expected failures.",
+def render(target: str, failures: dict[str, dict], previous: dict[str, Expectation]) -> str:
+    out = [f"# Known deviations of {target}, applied as strict expected failures: each holds only while the",
+           "# target answers with the status and error type recorded here.",
            f"# Regenerate: python -m ecrconf.expectations {target} <results.json>  (keeps reason, link, expires)", ""]
     for test_id in sorted(failures):
         out.append(f"[deviations.{json.dumps(test_id)}]")
-        out.append(f"seen = {json.dumps(failures[test_id])}")
+        out += [f"{key} = {json.dumps(value)}" for key, value in failures[test_id].items()]
         old = previous.get(test_id)
         for key in KEPT:
             value = getattr(old, key, None) if old else None

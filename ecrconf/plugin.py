@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, Phase, settings
 
-from ecrconf import __version__, evidence, expectations, reporting, results, schemas
+from ecrconf import __version__, evidence, expectations, reporting, results, schemas, settle
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
@@ -195,11 +195,29 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             level, source = marker.args
             item.user_properties += [("evidence", level), ("source", source)]
             if evidence.advisory(level, strictest):
+                item.user_properties.append(("strict", False))
                 item.add_marker(evidence.advisory_mark(level, strictest))
                 continue
         entry = known.get(check)
         if entry and not entry.expired(today):
-            item.add_marker(pytest.mark.xfail(reason=results.KNOWN_PREFIX + entry.seen, strict=True))
+            # Held to what was seen by settle.settle: the same answer, or it is no known deviation.
+            item.stash[settle.KNOWN] = entry
+            item.user_properties.append(("known_deviation", entry.seen))
+            item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item):
+    """A known deviation is reported as known either way: Hypothesis need not shrink it (a new one still is)."""
+    test = getattr(item, "obj", None)
+    if settle.KNOWN not in item.stash or not getattr(test, "is_hypothesis_test", False):
+        return (yield)
+    base = test._hypothesis_internal_use_settings
+    test._hypothesis_internal_use_settings = settings(base, phases=[p for p in base.phases if p != Phase.shrink])
+    try:
+        return (yield)
+    finally:
+        test._hypothesis_internal_use_settings = base
 
 
 def _client(config: pytest.Config, target: Target) -> EcrClient:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import client, compare, results, results_file, summary
+from ecrconf import client, compare, results, results_file, settle, summary
 from ecrconf.report_html import render_html
 from ecrconf.report_markdown import render_markdown
 
@@ -24,18 +24,20 @@ _requests_seen = 0
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     global _requests_seen
     report = (yield).get_result()
-    if call.excinfo is not None and call.excinfo.errisinstance(results.UNSUPPORTED):
-        # Unsupported is not failed: the target lacks the operation (the OCI suite's "skip" for it).
-        report.outcome = "skipped"
-        reason = str(call.excinfo.value).splitlines()[0]
-        report.longrepr = (str(item.path), item.location[1], reason if reason.startswith("unsupported:")
-                           else f"unsupported: {reason}")
-        if hasattr(report, "wasxfail"):
-            del report.wasxfail
     report.user_properties += results.details(call.excinfo)
+    note = settle.settle(item, call, report)
+    if note:
+        report.user_properties.append(("note", note))
     now = client.requests_sent()
     report.user_properties.append(("requests", now - _requests_seen))
     _requests_seen = now
+
+
+def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
+    """pytest's own label agrees with the record: a check that could not judge is an ERROR, not FAILED."""
+    if report.when == "call" and report.failed and results.outcome(report) == "error":
+        return "error", "E", "ERROR"
+    return None
 
 
 class RunReport:

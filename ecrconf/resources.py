@@ -1,7 +1,7 @@
 """Repositories and images a test needs, made and removed through the ECR API alone.
 
-Setup must never fail quietly: a push that does not succeed raises ``SetupFailed`` (not an
-AssertionError, so pytest reports an ERROR, never a conformance FAIL). ``cleanup`` removes exactly the
+Setup must never fail quietly: a push that does not succeed raises ``SetupFailed`` (a
+``checks.NoVerdict``, so the test is reported as an ERROR, never as a conformance FAIL). ``cleanup`` removes exactly the
 repositories this object created and never raises, so it can run after a test failed half-way.
 """
 
@@ -14,12 +14,12 @@ import threading
 from dataclasses import dataclass
 
 from ecrconf import images, protocol, schemas
+from ecrconf.checks import NoVerdict
 from ecrconf.exchange import Exchange
 from ecrconf.images import Image
 
 
-
-class SetupFailed(Exception):
+class SetupFailed(NoVerdict):
     """A call made to set a test up did not succeed; the test did not run."""
 
 

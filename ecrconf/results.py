@@ -12,11 +12,9 @@ from pathlib import PurePosixPath
 import pytest
 
 from ecrconf import checks, evidence
-from ecrconf.resources import OperationNotImplemented, SetupFailed
+from ecrconf.settle import KNOWN_PREFIX, UNSUPPORTED, answer_of, judged
 
 FORMAT = "ecrconf-results/1"
-UNSUPPORTED = (checks.OperationUnsupported, OperationNotImplemented)
-KNOWN_PREFIX = "known deviation: "
 
 
 def check_id(nodeid: str, operation: str) -> str:
@@ -38,9 +36,13 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
         message = "\n".join(str(error).splitlines()[:3])
     else:
         message = str(error).split("\nsent: ")[0].split("\nreproduce: ")[0]
-        if not isinstance(error, (SetupFailed, *UNSUPPORTED, checks.TargetUnresponsive)):
+        if not isinstance(error, (checks.NoVerdict, *UNSUPPORTED)):
             message = f"{type(error).__name__}: {message}"
-    found = [("message", message[:2000]), ("kind", type(error).__name__)]
+    found = [("message", message[:2000]), ("kind", type(error).__name__),
+             ("verdict", "judged" if judged(error) else "none")]
+    answer = answer_of(error)
+    if answer is not None:
+        found += [("answer_status", answer["status"]), ("answer_error", answer["error"] or "")]
     exchange = getattr(error, "exchange", None)
     if exchange is not None:
         found += [("request", exchange.sent()), ("response", exchange.got()), ("reproduce", exchange.as_curl())]
@@ -61,7 +63,7 @@ def outcome(report: pytest.TestReport) -> str | None:
         if isinstance(report.longrepr, str) and report.longrepr.startswith("[XPASS(strict)]"):
             return "unexpected-pass"
         # A check that judged the target fails; anything else raised means the run could not judge.
-        return "fail" if _said(report, "kind") in ("ConformanceFailure", "AssertionError") else "error"
+        return "fail" if _said(report, "verdict") == "judged" else "error"
     return "error" if report.failed else None
 
 
@@ -94,7 +96,7 @@ class Collector:
             "requirement": props.get("requirement", ""),
             "evidence": props.get("evidence", ""),
             "source": props.get("source", ""),
-            "strict": not (getattr(report, "wasxfail", "") or "").startswith(evidence.ADVISORY_PREFIX),
+            "strict": props.get("strict", True) and not _excused(report).startswith(evidence.ADVISORY_PREFIX),
             "outcome": result,
             "duration": round(report.duration, 3),
             "line": report.location[1] or 0,
@@ -102,13 +104,15 @@ class Collector:
         if "error_type_seen" in props:
             record["error_type_seen"] = props["error_type_seen"]
         if result != "pass":
-            record["message"] = props.get("message") or _longrepr_line(report)
+            record["message"] = "\n".join(filter(None, (props.get("message") or _longrepr_line(report),
+                                                        props.get("note"))))
+            if "answer_status" in props:
+                record["answer"] = {"status": props["answer_status"], "error": props["answer_error"] or None}
             for key in ("request", "response", "reproduce"):
                 if key in props:
                     record[key] = props[key]
-        reason = getattr(report, "wasxfail", "") or ""
-        if reason.startswith(KNOWN_PREFIX):
-            record["known_deviation"] = reason[len(KNOWN_PREFIX):]
+        if _excused(report).startswith(KNOWN_PREFIX):
+            record["known_deviation"] = props.get("known_deviation", "")
         self.records[report.nodeid] = record
 
     def document(self, run: dict) -> dict:
@@ -116,6 +120,10 @@ class Collector:
         return {"format": FORMAT,
                 "run": {**run, "started": self.started, "finished": _now(), "requests": self.requests},
                 "results": [{k: v for k, v in r.items() if k != "line"} for r in records]}
+
+
+def _excused(report: pytest.TestReport) -> str:
+    return getattr(report, "wasxfail", "") or ""
 
 
 def _longrepr_line(report: pytest.TestReport) -> str:

@@ -39,7 +39,7 @@ def write(tw, records: list[dict]) -> None:
             for record in notes[:NOTES_SHOWN]:
                 case = record["id"].split("/", 2)[2]
                 case = case[case.index("["):] if "[" in case else ""
-                text = record.get("known_deviation") or record.get("message", "")
+                text = record.get("message", "")
                 tw.line(f"           {TAG[record['outcome']]}{case}: {first_line(text, 150)}")
             if len(notes) > NOTES_SHOWN:
                 tw.line(f"           … and {len(notes) - NOTES_SHOWN} more")

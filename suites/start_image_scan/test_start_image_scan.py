@@ -146,23 +146,24 @@ def test_image_index_is_unsupported_image_type(client, resources, repository, ki
 def test_started_basic_scan_is_in_progress(client, resources, repository):
     """A basic scan that has just started MUST say so: imageScanStatus.status IN_PROGRESS."""
     pushed = resources.fresh_image(repository, tag="started")
-    body = checks.succeeded(start_scan(client, pushed, by="digest"))
-    status = body.get("imageScanStatus", {}).get("status")
+    exchange = start_scan(client, pushed, by="digest")
+    status = checks.succeeded(exchange).get("imageScanStatus", {}).get("status")
     if status != "IN_PROGRESS":
         raise checks.ConformanceFailure("a scan that has just started is not IN_PROGRESS", received=repr(status),
-                                        expected="'IN_PROGRESS'")
+                                        expected="'IN_PROGRESS'", exchange=exchange)
 
 
 @pytest.mark.evidence("inferred", "real-ecr-behaviour.md 5.2: observed on DescribeImageScanFindings")
 def test_scan_by_tag_echoes_the_tag(client, resources, repository):
     """Asked by tag, the answer's imageId MUST carry that tag as well as the digest."""
     pushed = resources.fresh_image(repository, tag="echoed")
-    body = checks.succeeded(start_scan(client, pushed, by="tag"))
-    image_id = body.get("imageId", {})
+    exchange = start_scan(client, pushed, by="tag")
+    image_id = checks.succeeded(exchange).get("imageId", {})
     if image_id.get("imageTag") != pushed.tag or image_id.get("imageDigest") != pushed.digest:
         raise checks.ConformanceFailure("imageId does not echo the tag asked for, with the digest",
                                         received=json.dumps(image_id),
-                                        expected=json.dumps({"imageDigest": pushed.digest, "imageTag": pushed.tag}))
+                                        expected=json.dumps({"imageDigest": pushed.digest, "imageTag": pushed.tag}),
+                                        exchange=exchange)
 
 
 def _invalid_case_expectation(case) -> frozenset[str]:

@@ -1,0 +1,104 @@
+"""What settles a test's outcome: what the target did in this run, never what was recorded about it.
+
+``settle`` runs where the test runs (a worker under xdist), on each phase's report, after pytest has
+applied the xfail marks of known deviations and advisory checks:
+
+- an operation the target lacks is *unsupported* (a skip whose reason starts "unsupported:");
+- a check that could not judge (no answer, a setup call that failed, a harness error) is an *error*,
+  also where a known deviation or an advisory mark would have excused a failure;
+- a known deviation holds only while the target answers with the status and error type the entry
+  records; any other deviation is a new failure, whose message says what this run received;
+- an advisory check that passed is a plain pass, not "xpassed".
+
+A conformance failure's text (what was received and expected, the exchange, a reproduction) replaces
+pytest's traceback of harness locals, unless the user asked for a traceback style (``--tb``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from ecrconf import checks, evidence
+from ecrconf.expectations import Expectation, describe_answer
+from ecrconf.resources import OperationNotImplemented
+
+KNOWN = pytest.StashKey[Expectation]()  # on an item whose check is a known deviation of the target
+KNOWN_PREFIX = "known deviation: "
+UNSUPPORTED = (checks.OperationUnsupported, OperationNotImplemented)
+
+
+def judged(error: BaseException) -> bool:
+    """Whether an exception is a verdict on the target (a deviation) rather than a failure to reach one."""
+    return isinstance(error, AssertionError)
+
+
+def answer_of(error: BaseException) -> dict | None:
+    """The answer a failure is about, as expectations record it: {"status", "error"} or None."""
+    return checks.answer_seen(getattr(error, "exchange", None))
+
+
+def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> str | None:
+    """Rewrite report in place as the module docstring says; returns a note for the record, or None."""
+    error = call.excinfo.value if call.excinfo is not None else None
+    if isinstance(error, UNSUPPORTED):
+        _unsupported(item, error, report)
+        return None
+    excused = getattr(report, "wasxfail", None)
+    note = None
+    if excused is not None and report.passed:
+        if excused.startswith(evidence.ADVISORY_PREFIX):
+            del report.wasxfail  # an advisory check that holds is simply a pass
+        return None
+    if excused is not None and error is not None:
+        entry = item.stash.get(KNOWN, None)
+        if not judged(error):
+            _fail(report)  # no verdict: neither a known deviation nor advice can excuse it
+        elif excused.startswith(KNOWN_PREFIX) and entry is not None:
+            answer = answer_of(error)
+            if entry.matches(answer):
+                report.wasxfail = KNOWN_PREFIX + _first_line(error)
+            else:
+                _fail(report)
+                note = (f"not the known deviation: {entry.test_id} is recorded as {entry.recorded()}, "
+                        f"this run received {describe_answer(answer)}")
+    if report.failed and error is not None:
+        _shorten(item, call.excinfo, report, note)
+    return note
+
+
+def _fail(report: pytest.TestReport) -> None:
+    report.outcome = "failed"
+    del report.wasxfail
+
+
+def _unsupported(item: pytest.Item, error: BaseException, report: pytest.TestReport) -> None:
+    # Unsupported is not failed: the target lacks the operation (the OCI suite's "skip" for it).
+    report.outcome = "skipped"
+    reason = str(error).splitlines()[0]
+    report.longrepr = (str(item.path), item.location[1], reason if reason.startswith("unsupported:")
+                       else f"unsupported: {reason}")
+    if hasattr(report, "wasxfail"):
+        del report.wasxfail
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _shorten(item: pytest.Item, excinfo: pytest.ExceptionInfo, report: pytest.TestReport, note: str | None) -> None:
+    """The failure as a user reads it: its own text, Hypothesis's notes, the test line; no harness locals."""
+    error = excinfo.value
+    if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, checks.NoVerdict)):
+        if note:
+            report.sections.append(("known deviation", note))
+        return
+    kind = "deviation" if judged(error) else "no verdict"
+    lines = [f"{kind} ({type(error).__name__}): {str(error).strip()}"]
+    lines += [str(n) for n in getattr(error, "__notes__", ())]
+    if note:
+        lines.append(note)
+    here = [entry for entry in excinfo.traceback if entry.path == item.path]
+    if here:
+        lines.append(f"at {item.location[0]}:{here[-1].lineno + 1}")
+    report.longrepr = "\n".join(lines)
