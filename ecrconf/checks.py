@@ -35,11 +35,11 @@ class ConformanceFailure(AssertionError):
         super().__init__("\n".join(lines))
 
 
-class NoVerdict(BaseException):
+class NoVerdict(Exception):
     """The run could not judge: the target gave no answer, or a call made to set the test up failed.
 
-    A BaseException, as KeyboardInterrupt is, so that Hypothesis neither catches nor shrinks it: the
-    test ends at once and is reported as an error, never as a deviation (known or not).
+    Reported as an error, never as a deviation (known or not), and never shrunk by Hypothesis
+    (``ecrconf.shrinking``).
     """
 
 

@@ -12,9 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, Phase, settings
+from hypothesis import HealthCheck, settings
 
-from ecrconf import __version__, evidence, expectations, reporting, results, schemas, settle
+from ecrconf import __version__, evidence, expectations, reporting, results, schemas, settle, shrinking
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
@@ -208,16 +208,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
-    """A known deviation is reported as known either way: Hypothesis need not shrink it (a new one still is)."""
     test = getattr(item, "obj", None)
-    if settle.KNOWN not in item.stash or not getattr(test, "is_hypothesis_test", False):
+    if not getattr(test, "is_hypothesis_test", False):
         return (yield)
-    base = test._hypothesis_internal_use_settings
-    test._hypothesis_internal_use_settings = settings(base, phases=[p for p in base.phases if p != Phase.shrink])
-    try:
+    with shrinking.guarded(test, known=settle.KNOWN in item.stash):
         return (yield)
-    finally:
-        test._hypothesis_internal_use_settings = base
 
 
 def _client(config: pytest.Config, target: Target) -> EcrClient:

@@ -1,0 +1,140 @@
+"""Verdicts stay honest under faults: a target that stops answering, dies mid-run, fails setup calls or
+deviates otherwise than recorded is never reported as a known deviation or an advisory failure.
+
+Each run is the suite in a subprocess against a FaultyProxy in front of a moto server, with moto's
+expectations applied (--target=moto-5.2.5): what would be excused if moto answered is not, because
+what answers is not moto's recorded behaviour.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import re
+import subprocess
+import sys
+from importlib.metadata import version
+from pathlib import Path
+
+import pytest
+from moto.server import ThreadedMotoServer
+
+from faulty import FaultyProxy
+
+ROOT = Path(__file__).resolve().parent.parent
+TARGET = f"moto-{version('moto')}"
+SELECTION = "test_invalid_request_is_rejected and wrong-type"  # 20 checks, known deviations of moto
+EXCUSED = {"expected-failure", "advisory-fail"}
+
+
+@pytest.fixture(scope="module")
+def moto():
+    logging.getLogger("werkzeug").disabled = True
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    yield f"http://{host}:{port}"
+    server.stop()
+
+
+def run_suite(endpoint: str, report_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--endpoint={endpoint}",
+                           f"--target={TARGET}", f"--report-dir={report_dir}", *args],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
+    return done, json.loads((report_dir / "results.json").read_text())
+
+
+def outcomes(document: dict) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for record in document["results"]:
+        found[record["outcome"]] = found.get(record["outcome"], 0) + 1
+    return found
+
+
+def pytest_counts(stdout: str) -> dict[str, int]:
+    """pytest's outcomes in its closing line as {label: n}: '20 errors, 3 deselected in 1.2s' -> {'errors': 20}."""
+    last = stdout.strip().splitlines()[-1]
+    return {word: int(n) for n, word in re.findall(r"(\d+) (\w+)", last) if word not in ("deselected", "warnings")}
+
+
+def answers_probe_then_closes(operation: str, n: int) -> str:
+    return "forward" if operation == "DescribeRepositories" else "close"
+
+
+def test_a_target_that_stops_answering_is_a_red_run_of_errors(moto, tmp_path):
+    with FaultyProxy(moto, answers_probe_then_closes) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k", SELECTION)
+    assert done.returncode == 1, done.stdout
+    assert outcomes(document) == {"error": 20}
+    assert pytest_counts(done.stdout) == {"errors": 20}, "pytest's labels and the records disagree"
+    assert "xfailed" not in done.stdout and "Received: HTTP 400" not in done.stdout
+    summary = (tmp_path / "summary.md").read_text()
+    assert "no unexpected deviations" not in summary and "20 errors" in summary
+
+
+def test_no_check_is_excused_when_nothing_answers(moto, tmp_path):
+    with FaultyProxy(moto, answers_probe_then_closes) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-n", "2")
+    found = outcomes(document)
+    assert done.returncode == 1
+    assert not EXCUSED & set(found) and "pass" not in found and found["error"] > 50, found
+    # Every test ends at its first unanswered request: Hypothesis never shrinks a fault.
+    assert proxy.dropped <= len(document["results"]) + 10, proxy.dropped
+
+
+def test_a_target_killed_mid_run_gives_errors_at_once(moto, tmp_path):
+    def dies_after_150(operation: str, n: int) -> str:
+        return "forward" if n <= 150 else "close"
+
+    with FaultyProxy(moto, dies_after_150) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist")
+    found = outcomes(document)
+    assert done.returncode == 1 and found.get("error", 0) > 10, found
+    excused_without_answer = [r["id"] for r in document["results"]
+                              if r["outcome"] in EXCUSED and "no response" in r.get("message", "")]
+    assert not excused_without_answer
+    assert proxy.dropped <= len(document["results"]) + 10, proxy.dropped
+
+
+def test_another_deviation_than_recorded_is_a_new_failure(moto, tmp_path):
+    def scan_crashes(operation: str, n: int):
+        return (500, {"__type": "ServerException", "message": "boom"}) if operation == "StartImageScan" else "forward"
+
+    with FaultyProxy(moto, scan_crashes) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k", SELECTION)
+    assert done.returncode == 1
+    assert outcomes(document) == {"fail": 20}
+    assert pytest_counts(done.stdout) == {"failed": 20}
+    for record in document["results"]:
+        assert record["answer"] == {"status": 500, "error": "ServerException"}
+        assert re.search(r"is recorded as HTTP (400 RepositoryNotFoundException|500),", record["message"])
+        assert "received HTTP 500 ServerException" in record["message"]
+    assert "Received: HTTP 500 ServerException" in done.stdout
+
+
+def test_a_setup_failure_is_an_error_even_for_known_and_advisory_checks(moto, tmp_path):
+    def push_breaks(operation: str, n: int) -> str:
+        return "close" if operation == "PutImage" else "forward"
+
+    with FaultyProxy(moto, push_breaks) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k",
+                                   "test_scan_after_scan_on_push or test_image_index_is_unsupported")
+    assert done.returncode == 1
+    assert outcomes(document) == {"error": 3}  # two known deviations and an advisory check
+    assert all("PutImage failed during setup: no response" in r["message"] for r in document["results"])
+    assert pytest_counts(done.stdout) == {"errors": 3}
+
+
+def test_a_fault_inside_a_hypothesis_test_ends_it_at_its_first_example(moto, tmp_path):
+    def scans_unanswered(operation: str, n: int) -> str:
+        return "close" if operation == "StartImageScan" else "forward"
+
+    with FaultyProxy(moto, scans_unanswered) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k",
+                                   "test_generated_invalid_requests_are_rejected or test_absent_repository_is")
+    assert outcomes(document) == {"error": 2} and pytest_counts(done.stdout) == {"errors": 2}
+    assert proxy.dropped == 2, "Hypothesis retried or shrank an unanswered request"
+    assert "no verdict (TargetUnresponsive)" in done.stdout and "Traceback" not in done.stdout
