@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime
 from collections import Counter
 from collections.abc import Iterable
+from typing import NamedTuple
 
 # Left to right in tables: what a reader looks for first.
 COLUMNS = ("pass", "fail", "error", "unsupported", "expected-failure", "advisory-fail", "unexpected-pass",
@@ -65,19 +66,46 @@ def target_name(run: dict) -> str:
     return run.get("target") or "unnamed target"
 
 
-def verdict(results: dict) -> tuple[bool, str]:
-    """(ok, one sentence): ok when nothing gates the run; the sentence says what happened, worst first."""
+class Verdict(NamedTuple):
+    """A run in words. state: "passed" (nothing gates), "failed" (something gates), "incomplete"
+    (interrupted or stopped early: checks did not run) or "nothing judged" (no check reached a verdict:
+    all unsupported or skipped). ok: nothing in the run gates it."""
+    state: str
+    ok: bool
+    sentence: str
+
+    @property
+    def title(self) -> str:
+        return self.state[0].upper() + self.state[1:]
+
+    @property
+    def headline(self) -> str:
+        """The sentence, led by the state where the sentence alone would not say it."""
+        return self.sentence if self.state in ("passed", "failed") else f"{self.state}: {self.sentence}"
+
+
+def verdict(results: dict) -> Verdict:
+    """The run's verdict, worst first: incomplete, then deviations and errors, then nothing judged."""
+    run = results["run"]
     total = counts(results["results"])
     n = sum(total.values())
-    if n == 0:
-        return False, "no checks ran"
     problems = [f"{total[o]} {_plural(o, total[o])}" for o in ("fail", "error", "unexpected-pass") if total[o]]
     tail = [f"{total[o]} {LABEL[o]}" for o in ("expected-failure", "advisory-fail", "unsupported", "skipped")
             if total[o]]
-    passing = f"{total['pass']} of {n} checks pass"
+    passing = f"{total['pass']} of {n} checks pass" + (f" ({', '.join(tail)})" if tail else "")
+    if run.get("complete") is False:
+        missing = run.get("not_run", 0)
+        why = run.get("stopped") or "the run was stopped"
+        return Verdict("incomplete", False, f"{why}; {missing} of {n + missing} checks did not run"
+                       + (f"; {', '.join(problems)}" if problems else "") + (f"; {passing}" if n else ""))
+    if n == 0:
+        return Verdict("failed", False, "no checks ran")
     if problems:
-        return False, f"{', '.join(problems)}; {passing}" + (f" ({', '.join(tail)})" if tail else "")
-    return True, f"no unexpected deviations; {passing}" + (f" ({', '.join(tail)})" if tail else "")
+        return Verdict("failed", False, f"{', '.join(problems)}; {passing}")
+    judged = n - total["unsupported"] - total["skipped"]
+    if judged == 0:
+        return Verdict("nothing judged", True, passing)
+    return Verdict("passed", True, f"no unexpected deviations; {passing}")
 
 
 def _plural(outcome: str, n: int) -> str:

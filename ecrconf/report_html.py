@@ -31,13 +31,16 @@ def block(text: str) -> str:
     return f'{e(text[:BLOCK_LIMIT])}<span class="cut">{rest}</span>'
 
 
+_VERDICT_CLASS = {"passed": "ok", "failed": "bad", "incomplete": "bad", "nothing judged": "void"}
+
+
 def badge(outcome: str) -> str:
     return f'<span class="badge o-{e(outcome)}">{e(outcomes.LABEL[outcome])}</span>'
 
 
 def render_html(results: dict, *, diff: dict | None = None) -> str:
     run, records = results["run"], results["results"]
-    ok, sentence = outcomes.verdict(results)
+    verdict = outcomes.verdict(results)
     name = outcomes.target_name(run)
     sections = [_operations(records)]
     if diff is not None:
@@ -54,7 +57,7 @@ def render_html(results: dict, *, diff: dict | None = None) -> str:
         "<body>",
         "<header>",
         f"<h1>ECR conformance of {e(name)}</h1>",
-        f'<p class="verdict {"ok" if ok else "bad"}">{"Passed" if ok else "Failed"}: {e(sentence)}</p>',
+        f'<p class="verdict {_VERDICT_CLASS[verdict.state]}">{e(verdict.title)}: {e(verdict.sentence)}</p>',
         '<dl class="fingerprint">' + "".join(f"<dt>{e(k)}</dt><dd>{e(v)}</dd>"
                                              for k, v in outcomes.fingerprint(run)) + "</dl>",
         "<nav>" + " · ".join(f'<a href="#{anchor}">{label}</a>' for anchor, label in nav) + "</nav>",
@@ -186,7 +189,7 @@ main{padding:0 24px 40px}
 h1{font-size:22px;margin:0 0 6px}h2{font-size:18px;margin:28px 0 10px;border-bottom:1px solid #d0d7de}
 h3{font-size:15px;margin:18px 0 6px}h4{font-size:12px;margin:10px 0 2px;text-transform:uppercase;color:#57606a}
 .verdict{font-size:16px;font-weight:600;margin:4px 0 10px;padding:6px 10px;border-radius:4px;display:inline-block}
-.verdict.ok{background:#d8f0d8;color:#14501a}.verdict.bad{background:#f7d4d4;color:#7d1010}
+.verdict.ok{background:#d8f0d8;color:#14501a}.verdict.bad{background:#f7d4d4;color:#7d1010}.verdict.void{background:#dde3ea;color:#2d3b4a}
 .fingerprint{display:grid;grid-template-columns:repeat(2,max-content minmax(0,1fr));gap:2px 14px;margin:0 0 8px;
 max-width:1200px}
 .fingerprint dt{color:#57606a}.fingerprint dd{margin:0;font-family:ui-monospace,Menlo,Consolas,monospace;

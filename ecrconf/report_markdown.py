@@ -36,9 +36,9 @@ def code(value: str, *, in_table: bool = False) -> str:
 
 def render_markdown(results: dict, *, diff: dict | None = None) -> str:
     run = results["run"]
-    ok, sentence = outcomes.verdict(results)
-    mark = "✅" if ok else "❌"
-    lines = [f"### {mark} ECR conformance of {text(outcomes.target_name(run))}: {text(sentence)}", ""]
+    verdict = outcomes.verdict(results)
+    mark = {"passed": "✅", "failed": "❌", "incomplete": "⛔", "nothing judged": "⚪"}[verdict.state]
+    lines = [f"### {mark} ECR conformance of {text(outcomes.target_name(run))}: {text(verdict.headline)}", ""]
     lines.append(" · ".join(f"{label}: {text(value)}" for label, value in outcomes.fingerprint(run)
                             if label not in ("target", "started")))
     lines.append("")

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import client, compare, results, results_file, settle, summary
+from ecrconf import client, compare, outcomes, results, results_file, settle, summary
 from ecrconf.report_html import render_html
 from ecrconf.report_markdown import render_markdown
 
@@ -50,19 +50,43 @@ class RunReport:
         self.baseline = _read(baseline) if baseline else None
         self.diff: dict | None = None
         self.final: dict | None = None
+        self.collected: int | None = None  # checks selected to run
+        self.interrupted: str | None = None
+        self.session: pytest.Session | None = None
+
+    def pytest_sessionstart(self, session: pytest.Session) -> None:
+        self.session = session
+    def pytest_collection_finish(self, session: pytest.Session) -> None:
+        self.collected = len(session.items)
+
+    @pytest.hookimpl(optionalhook=True)
+    def pytest_xdist_node_collection_finished(self, node, ids: list[str]) -> None:
+        self.collected = len(ids)  # the controller collects nothing itself; every worker collects the same
+
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
+        # xdist says why it stopped (--maxfail); a plain Ctrl-C or signal says nothing.
+        self.interrupted = str(excinfo.value) or f"interrupted ({excinfo.typename})"
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collector.pytest_runtest_logreport(report)
 
     def document(self, exitstatus: int) -> dict:
-        return self.collector.document({**self.fingerprint(), "exit_status": int(exitstatus)})
+        judged = len(self.collector.records)
+        not_run = max(0, (self.collected or 0) - judged)
+        stopped = self.interrupted or _stopped(self.session, exitstatus)
+        if self.config.option.collectonly:
+            stopped, not_run = None, 0
+        completeness = {"complete": not stopped and not_run == 0, "not_run": not_run}
+        if stopped or not_run:
+            completeness["stopped"] = stopped or "not every selected check reported a result"
+        return self.collector.document({**self.fingerprint(), **completeness, "exit_status": int(exitstatus)})
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         document = self.final = self.document(exitstatus)
         if self.baseline is not None:
             self.diff = compare.compare(self.baseline, document)
-            if self.config.option.fail_on_regression:
+            if self.config.option.fail_on_regression and document["run"]["complete"]:
                 session.exitstatus = 1 if compare.regressed(self.diff) else 0
         if self.report_dir is not None:
             self.report_dir.mkdir(parents=True, exist_ok=True)
@@ -71,14 +95,27 @@ class RunReport:
             (self.report_dir / "summary.md").write_text(render_markdown(document, diff=self.diff))
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
-        records = (self.final or self.document(exitstatus))["results"]
-        if records:
-            summary.write(terminalreporter, records)
+        document = self.final or self.document(exitstatus)
+        if document["results"]:
+            summary.write(terminalreporter, document["results"])
         if self.diff is not None:
             terminalreporter.section("compared with the baseline")
             terminalreporter.write_line(compare.console(self.diff, str(self.config.option.baseline), "this run"))
         if self.report_dir is not None:
             terminalreporter.write_line(f"reports: {self.report_dir}/results.json, junit.xml, report.html, summary.md")
+        verdict = outcomes.verdict(document)
+        terminalreporter.write_line(f"ECR conformance: {verdict.headline}", bold=True,
+                                    green=verdict.state == "passed", red=not verdict.ok)
+
+
+def _stopped(session: pytest.Session | None, exitstatus: int) -> str | None:
+    """Why the run ended before its checks did, if it did: -x/--maxfail, a crash, an interruption."""
+    if exitstatus == pytest.ExitCode.INTERRUPTED:
+        return "interrupted"
+    if exitstatus == pytest.ExitCode.INTERNAL_ERROR:
+        return "the harness crashed (INTERNALERROR)"
+    reason = session and (session.shouldfail or session.shouldstop)
+    return reason if isinstance(reason, str) and reason else None
 
 
 def _read(path: Path) -> dict:

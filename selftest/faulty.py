@@ -3,7 +3,7 @@
 ``FaultyProxy(upstream, policy)`` forwards each POST to upstream unless ``policy(operation, n)`` (the
 X-Amz-Target operation and the 1-based count of requests so far) says otherwise:
 
-    "forward"             pass the request on and its answer back
+    "forward"             pass the request on (any method) and its answer back
     "close"               close the connection without a reply (what a dying target does)
     (status, body dict)   answer this awsJson1_1 body instead of the upstream
 """
@@ -74,11 +74,13 @@ class FaultyProxy:
                 self.end_headers()
                 self.wfile.write(answer)
 
+            do_GET = do_PUT = do_DELETE = do_POST
+
             def _forward(self, body: bytes):
                 up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
                 try:
                     skip = {"host", "content-length", "connection"}
-                    up.request("POST", self.path, body, {k: v for k, v in self.headers.items() if k.lower() not in skip})
+                    up.request(self.command, self.path, body, {k: v for k, v in self.headers.items() if k.lower() not in skip})
                     answer = up.getresponse()
                     kept = [(k, v) for k, v in answer.getheaders()
                             if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")]
