@@ -1,10 +1,12 @@
-# The two commands: `make conformance` (the suite; ENDPOINT=URL optional) and `make test` (the project's own tests).
+# The two commands: `make conformance` (the suite; ENDPOINT=URL and TARGET=NAME optional) and `make test` (the project's own tests).
+# make reports any failing command as status 2; .venv/bin/pytest keeps the suite's own exit statuses.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 PYTEST_ARGS ?=
 ENDPOINT ?=
+TARGET ?=
 
 MINISTACK_VERSION := 1.5.33
 # MiniStack pins its own botocore and graphql-core; in .venv it would downgrade the suite's pins,
@@ -20,9 +22,9 @@ $(READY): requirements.txt constraints.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	@touch $@
 
-# The suite, against ENDPOINT or, without it, an embedded moto server.
+# The suite, against ENDPOINT or, without it, an embedded moto server; TARGET names it (expectations/TARGET.toml).
 conformance: $(READY)
-	$(BIN)/pytest -n auto $(if $(ENDPOINT),--endpoint=$(ENDPOINT)) $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(if $(ENDPOINT),--endpoint=$(ENDPOINT)) $(if $(TARGET),--target=$(TARGET)) $(PYTEST_ARGS)
 
 # The suite against MiniStack, started on a free loopback port for the run and stopped afterwards.
 conformance-ministack: $(READY) $(MINISTACK)/bin/ministack

@@ -65,7 +65,7 @@ def _results() -> list[dict]:
         record("StartImageScan/start_image_scan/test_fresh_image_scan_starts[digest-docker]", "pass", FRESH),
         record("StartImageScan/start_image_scan/test_fresh_image_scan_starts[tag-oci]", "pass", FRESH),
         record("StartImageScan/start_image_scan/test_second_scan_is_limit_exceeded", "fail", SECOND,
-               evidence="observed", source="shared/research/real-ecr-behaviour.md r12",
+               evidence="observed", source="docs/evidence/real-ecr-behaviour.md r12",
                message="expected LimitExceededException, got HTTP 200\nReceived: HTTP 200 {\"imageScanStatus\": "
                        "{\"status\": \"IN_PROGRESS\"}}\nExpected: HTTP 400 LimitExceededException",
                request=REQUEST, response='HTTP 200 (application/x-amz-json-1.1) {"imageScanStatus": {"status": '

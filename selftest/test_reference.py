@@ -1,4 +1,4 @@
-"""The reference ECR endpoint answers as real ECR does (shared/research/real-ecr-behaviour.md, rows r…)."""
+"""The reference ECR endpoint answers as real ECR does (docs/evidence/real-ecr-behaviour.md, rows r…)."""
 
 import base64
 import datetime
