@@ -61,3 +61,34 @@ def test_regeneration_keeps_reasons_and_drops_fixed_checks(tmp_path):
     assert set(again) == {"A/x/t1", "A/x/t3"}
     assert again["A/x/t1"].reason == "tracked upstream" and again["A/x/t1"].link == "https://x/1"
     assert again["A/x/t3"].seen == "expected X, got Y; Received: HTTP 400 Y"
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.stem for p in FILES])
+def test_every_entry_records_the_answer_it_holds_for(path):
+    assert all(isinstance(entry.status, int) for entry in expectations.load(path).values())
+
+
+def test_regeneration_keeps_the_status_and_error_type_seen(tmp_path):
+    document = {"results": [
+        {"id": "A/x/typed", "outcome": "fail", "message": "expected X, got Y",
+         "answer": {"status": 400, "error": "Y"}},
+        {"id": "A/x/untyped", "outcome": "expected-failure", "known_deviation": "HTML",
+         "answer": {"status": 500, "error": None}},
+    ]}
+    path = tmp_path / "t.toml"
+    path.write_text(expectations.render("t", expectations.deviations_from_results(document), {}))
+    again = expectations.load(path)
+    assert (again["A/x/typed"].status, again["A/x/typed"].error) == (400, "Y")
+    assert (again["A/x/untyped"].status, again["A/x/untyped"].error) == (500, None)
+
+
+def test_an_entry_holds_only_for_the_answer_it_records():
+    typed = expectations.Expectation("A/x/t", "seen", status=400, error="RepositoryNotFoundException")
+    assert typed.matches({"status": 400, "error": "RepositoryNotFoundException"})
+    assert not typed.matches({"status": 400, "error": "ValidationException"})
+    assert not typed.matches({"status": 500, "error": "RepositoryNotFoundException"})
+    assert not typed.matches(None)  # no answer at all is never the recorded deviation
+    untyped = expectations.Expectation("A/x/u", "seen", status=500)
+    assert untyped.matches({"status": 500, "error": None}) and not untyped.matches({"status": 500, "error": "X"})
+    assert expectations.Expectation("A/x/v", "written by hand").matches({"status": 418, "error": None})
+    assert typed.recorded() == "HTTP 400 RepositoryNotFoundException" and untyped.recorded() == "HTTP 500"
