@@ -260,3 +260,23 @@ def test_a_run_without_checks_is_not_a_pass():
     assert parse(render_html(document)).find("p", cls="verdict").text() == "Failed: no checks ran"
     markdown = render_markdown(document)
     assert markdown.startswith("### ❌ ECR conformance of moto-5.2.5: no checks ran") and "| Operation" not in markdown
+
+
+def test_an_incomplete_run_never_looks_green():
+    document = sample_results()
+    document["results"] = [r for r in document["results"] if r["outcome"] == "pass"]
+    document["run"].update(complete=False, not_run=7, stopped="interrupted (KeyboardInterrupt)")
+    assert not list(Draft7Validator(schema()).iter_errors(document))
+    verdict = parse(render_html(document)).find("p", cls="verdict")
+    assert "bad" in verdict.classes
+    assert verdict.text().startswith("Incomplete: interrupted (KeyboardInterrupt); 7 of ")
+    assert render_markdown(document).startswith("### ⛔ ECR conformance of moto-5.2.5: incomplete: interrupted")
+
+
+def test_a_run_that_judged_nothing_says_so():
+    document = sample_results()
+    for r in document["results"]:
+        r["outcome"] = "unsupported"
+    verdict = parse(render_html(document)).find("p", cls="verdict")
+    assert verdict.text().startswith("Nothing judged: 0 of ") and "Passed" not in verdict.text()
+    assert render_markdown(document).startswith("### ⚪ ECR conformance of moto-5.2.5: nothing judged: 0 of")
