@@ -65,7 +65,7 @@ def test_unreachable_endpoint():
 
 
 def test_hanging_endpoint_times_out(silent_port):
-    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--timeout=1"), 7, "timed out")
+    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1"), 7, "timed out")
 
 
 def test_endpoint_that_is_not_ecr(html_server):
@@ -91,7 +91,7 @@ def test_wrong_option_value():
 
 
 def test_no_secret_in_output(silent_port):
-    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--timeout=1",
+    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1",
                      env={"AWS_SECRET_ACCESS_KEY": "very-secret-value-123", "AWS_SESSION_TOKEN": "token-456"})
     assert "very-secret-value-123" not in done.stdout + done.stderr
     assert "token-456" not in done.stdout + done.stderr
