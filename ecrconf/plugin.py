@@ -51,6 +51,13 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def _evidence_level(text: str) -> str:
+    """An evidence level (ecrconf.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
+    if text not in evidence.LEVELS:
+        raise pytest.UsageError(f"--evidence must be one of {', '.join(evidence.LEVELS)}, got {text!r}")
+    return text
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("ecr", "ECR conformance")
     add = group.addoption
@@ -61,7 +68,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
     add("--expectations", metavar="FILE",
         help="known-deviations file to apply (overrides --target); 'none' applies none")
-    add("--evidence", choices=evidence.LEVELS, default="observed",
+    add("--evidence", type=_evidence_level, choices=evidence.LEVELS, default="observed",
         help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
              "run as advisory (default: observed, which includes documented)")
     # Names no common plugin uses: pytest-timeout owns --timeout.

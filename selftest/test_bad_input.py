@@ -90,6 +90,10 @@ def test_real_aws_needs_consent():
     assert_one_line(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com"), 9, "--allow-aws")
 
 
+def test_wrong_evidence_level():
+    assert_one_line(run_suite("--evidence=strongest"), 4, "--evidence must be one of documented, observed, inferred")
+
+
 def test_wrong_option_value():
     done = run_suite("--endpoint=ftp://example")
     assert done.returncode == 4 and "must be an http:// or https:// URL" in done.stderr

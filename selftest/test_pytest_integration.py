@@ -53,6 +53,10 @@ def runs(tmp_path_factory):
     return base, a, b, c
 
 
+def test_the_cache_stays_out_of_git():
+    assert ".pytest_cache/" in (ROOT / ".gitignore").read_text().splitlines()
+
+
 def test_the_failing_check_is_a_recorded_moto_deviation():
     known = expectations.load(expectations.path_for(f"moto-{version('moto')}"))
     assert results.check_id(FAILING, "StartImageScan") in known
