@@ -115,8 +115,9 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     if hasattr(config, "workerinput") or _informational(opt):
         return None
     if opt.endpoint:
+        _, had_userinfo = strip_userinfo(opt.endpoint)
         try:
-            opt.endpoint, had_userinfo = validate_endpoint(opt.endpoint), strip_userinfo(opt.endpoint)[1]
+            opt.endpoint = validate_endpoint(opt.endpoint)  # without the userinfo
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
         if had_userinfo:

@@ -49,7 +49,7 @@ def strip_userinfo(url: str) -> tuple[str, bool]:
     URL credentials into a Basic ``Authorization`` header, and every echo of the URL would show them.
     """
     parts = urlsplit(url)
-    userinfo, at, hostport = parts.netloc.rpartition("@")
+    _, at, hostport = parts.netloc.rpartition("@")
     if not at:
         return url, False
     return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), True
