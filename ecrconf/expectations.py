@@ -17,10 +17,13 @@ run received, drops those that now pass, and keeps the ``reason``, ``link`` and 
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime
 import json
 import sys
 import tomllib
+import types
+import typing
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,15 +70,72 @@ def path_for(target_name: str) -> Path:
     return ROOT / f"{target_name}.toml"
 
 
+class InvalidExpectations(ValueError):
+    """An expectations file that cannot be applied; the message is one line naming the file and the problem."""
+
+
 def load(path: Path) -> dict[str, Expectation]:
-    with path.open("rb") as handle:
-        data = tomllib.load(handle)
-    entries = {}
-    for test_id, entry in data.get("deviations", {}).items():
-        if "seen" not in entry:
-            raise ValueError(f"{path}: entry {test_id!r} has no 'seen'")
-        entries[test_id] = Expectation(test_id, **{k: entry[k] for k in ("seen", "status", "error", *KEPT) if k in entry})
-    return entries
+    """{check id: Expectation} from an expectations file.
+
+    Every entry of ``[deviations]`` must be a table whose keys are fields of ``Expectation`` (but
+    ``test_id``, which is the key) with values of the field's type: ``seen`` (string, required),
+    ``status`` (integer), ``error``, ``reason``, ``link`` (strings), ``expires`` (a TOML date, such as
+    2026-12-31). Other top-level tables are left alone.
+    Raises InvalidExpectations for an unreadable file, TOML syntax (with its line) and any entry that breaks this.
+    """
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as exc:
+        raise InvalidExpectations(f"{path}: not valid TOML: {exc}") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidExpectations(f"{path}: cannot read: {exc}") from None
+    deviations = data.get("deviations", {})
+    if not isinstance(deviations, dict):
+        raise InvalidExpectations(f"{path}: 'deviations' must be a table of [deviations.\"<check id>\"] entries")
+    return {test_id: _entry(path, test_id, entry) for test_id, entry in deviations.items()}
+
+
+def _field_types() -> dict[str, tuple[type, ...]]:
+    """{field: the types its value may have in a file}, from Expectation's own annotations."""
+    found = {}
+    for name, hint in typing.get_type_hints(Expectation).items():
+        if name == "test_id":
+            continue
+        options = typing.get_args(hint) if isinstance(hint, types.UnionType) else (hint,)
+        found[name] = tuple(t for t in options if t is not type(None))
+    return found
+
+
+def _type_ok(value: object, allowed: tuple[type, ...]) -> bool:
+    if isinstance(value, bool) and bool not in allowed:  # TOML true is not a status code
+        return False
+    if isinstance(value, datetime.datetime) and datetime.datetime not in allowed:  # a date, not a time
+        return False
+    return isinstance(value, allowed)
+
+
+_TYPE_WORDS = {str: "a string", int: "an integer", datetime.date: "a TOML date such as 2026-12-31"}
+
+
+def _entry(path: Path, test_id: str, entry: object) -> Expectation:
+    where = f"{path}: entry {test_id!r}"
+    if not isinstance(entry, dict):
+        raise InvalidExpectations(f"{where} must be a table with at least 'seen'")
+    fields = _field_types()
+    unknown = sorted(set(entry) - set(fields))
+    if unknown:
+        raise InvalidExpectations(f"{where} has unknown key(s) {', '.join(unknown)} (known: {', '.join(fields)})")
+    required = [f.name for f in dataclasses.fields(Expectation)
+                if f.name != "test_id" and f.default is dataclasses.MISSING]
+    for name in required:
+        if name not in entry:
+            raise InvalidExpectations(f"{where} has no {name!r}")
+    for name, value in entry.items():
+        if not _type_ok(value, fields[name]):
+            wanted = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in fields[name])
+            raise InvalidExpectations(f"{where}: {name!r} must be {wanted}, got {value!r}"[:300])
+    return Expectation(test_id, **entry)
 
 
 def deviations_from_results(document: dict) -> dict[str, dict]:

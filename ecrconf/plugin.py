@@ -6,9 +6,11 @@ The outputs of a run (records, console summary, report files) are in ``ecrconf.r
 from __future__ import annotations
 
 import datetime
+import math
 import os
 import secrets
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,8 @@ from ecrconf import __version__, evidence, expectations, reporting, results, sch
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
-                            is_real_aws, probe, resolve_credentials, resolve_region, validate_endpoint)
+                            is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
+                            validate_endpoint)
 
 settings.register_profile(
     "conformance", deadline=None, derandomize=True, database=None, print_blob=True, max_examples=25,
@@ -29,6 +32,30 @@ settings.load_profile("conformance")
 
 TARGET = pytest.StashKey[Target]()
 RUN_ID = pytest.StashKey[str]()
+# The expectations file the run applies (None: none) and, for the header, why none.
+EXPECTATIONS = pytest.StashKey[tuple[Path | None, str]]()
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds greater than zero and finite (the type of --request-timeout and --scan-timeout).
+
+    Raises pytest.UsageError (one line, exit 4) rather than argparse's ArgumentTypeError: pytest prints
+    an argparse error with its usage line before it, two lines where one is due.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"a timeout must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0, got {text!r}")
+    return value
+
+
+def _evidence_level(text: str) -> str:
+    """An evidence level (ecrconf.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
+    if text not in evidence.LEVELS:
+        raise pytest.UsageError(f"--evidence must be one of {', '.join(evidence.LEVELS)}, got {text!r}")
+    return text
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -41,11 +68,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
     add("--expectations", metavar="FILE",
         help="known-deviations file to apply (overrides --target); 'none' applies none")
-    add("--evidence", choices=evidence.LEVELS, default="observed",
+    add("--evidence", type=_evidence_level, choices=evidence.LEVELS, default="observed",
         help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
              "run as advisory (default: observed, which includes documented)")
-    add("--timeout", type=float, default=30.0, metavar="SECONDS", help="read timeout of one request (default 30)")
-    add("--scan-timeout", type=float, default=180.0, metavar="SECONDS",
+    # Names no common plugin uses: pytest-timeout owns --timeout.
+    add("--request-timeout", type=positive_seconds, default=30.0, metavar="SECONDS",
+        help="read timeout of one request (default 30)")
+    add("--scan-timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
         help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
     add("--report-dir", type=Path, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
     add("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
@@ -62,13 +91,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:  # an xdist worker: the controller already chose the target
         config.stash[TARGET] = Target(**workerinput["ecr_target"])
         config.stash[RUN_ID] = workerinput["ecr_run_id"]
+        path = workerinput["ecr_expectations"]
+        config.stash[EXPECTATIONS] = (Path(path) if path else None, "")
         return
     config.stash[RUN_ID] = secrets.token_hex(3)
     report_dir = config.option.report_dir
     if report_dir and not config.option.xmlpath:
         config.option.xmlpath = str(report_dir / "junit.xml")
-    if config.option.fail_on_regression and not config.option.baseline:
-        raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     config.pluginmanager.register(
         reporting.RunReport(config, lambda: run_fingerprint(config), report_dir, config.option.baseline),
         "ecrconf-run-report")
@@ -76,19 +105,36 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_cmdline_main(config: pytest.Config) -> int | None:
-    """Check an explicit --endpoint before anything runs: an unusable target ends the run in one line."""
+    """Check every input before anything runs, on the controller (so also once under xdist).
+
+    A bad option, file or directory ends the run in one line with exit 4 (pytest.UsageError); an
+    unusable --endpoint in one line with its own exit status (ecrconf.target). A user:password in
+    --endpoint is dropped here, with a one-line warning, so that nothing downstream ever sees it.
+    """
     opt = config.option
-    if hasattr(config, "workerinput") or not opt.endpoint or _informational(opt):
+    if hasattr(config, "workerinput") or _informational(opt):
         return None
+    if opt.endpoint:
+        _, had_userinfo = strip_userinfo(opt.endpoint)
+        try:
+            opt.endpoint = validate_endpoint(opt.endpoint)  # without the userinfo
+        except ValueError as exc:
+            raise pytest.UsageError(str(exc)) from None
+        if had_userinfo:
+            sys.stderr.write("ecrconf: the user:password in --endpoint is ignored; "
+                             "SigV4 credentials come from the AWS credential chain\n")
+    if opt.report_dir:
+        _check_report_dir(opt.report_dir)
+    if opt.fail_on_regression and not opt.baseline:
+        raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
+    config.stash[EXPECTATIONS] = _choose_expectations(opt, opt.target or ("" if opt.endpoint else EmbeddedMoto.name()))
+    if not opt.endpoint:
+        return None
+    target = Target(opt.endpoint, resolve_region(opt.region), opt.target or "")
     try:
-        endpoint = validate_endpoint(opt.endpoint)
-    except ValueError as exc:
-        raise pytest.UsageError(str(exc)) from None
-    target = Target(endpoint, resolve_region(opt.region), opt.target or "")
-    try:
-        if is_real_aws(endpoint) and not opt.allow_aws:
-            raise TargetUnusable(f"{endpoint} is real AWS: the suite creates and deletes repositories there; "
-                                 "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
+        if is_real_aws(target.endpoint) and not opt.allow_aws:
+            raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: the suite creates and deletes "
+                                 "repositories there; pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
         if not opt.collectonly:
             probe(_client(config, target))
     except TargetUnusable as exc:
@@ -96,6 +142,43 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return exc.exit_status
     config.stash[TARGET] = target
     return None
+
+
+def _check_report_dir(path: Path) -> None:
+    """Create --report-dir and prove it writable now, not after the run. Raises pytest.UsageError."""
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"--report-dir {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise pytest.UsageError(f"--report-dir {path} cannot be written: {exc.strerror or exc}") from None
+
+
+def _choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
+    """(the expectations file to apply or None, why none), the file read and checked here.
+
+    Raises pytest.UsageError when --expectations names no file or the file is not a valid
+    expectations file (ecrconf.expectations.load).
+    """
+    if opt.expectations == "none":
+        return None, "--expectations=none"
+    if opt.expectations:
+        path = Path(opt.expectations)
+        if not path.is_file():
+            raise pytest.UsageError(f"--expectations file not found: {path}")
+    elif not target_name:
+        return None, "no --target"
+    else:
+        path = expectations.path_for(target_name)
+        if not path.is_file():
+            return None, f"no {_shown(path)}"
+    try:
+        expectations.load(path)
+    except expectations.InvalidExpectations as exc:
+        raise pytest.UsageError(f"expectations: {exc}") from None
+    return path, ""
 
 
 def _informational(opt) -> bool:
@@ -122,6 +205,8 @@ def pytest_configure_node(node) -> None:  # xdist's, called only when xdist runs
     node.workerinput["ecr_target"] = {"endpoint": target.endpoint, "region": target.region,
                                       "name": target.name, "embedded": target.embedded}
     node.workerinput["ecr_run_id"] = node.config.stash[RUN_ID]
+    path = _expectations_file(node.config)
+    node.workerinput["ecr_expectations"] = str(path) if path else None
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
@@ -130,6 +215,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [f"ECR model: botocore {source['botocoreVersion']} (sha256 {source['modelSha256'][:12]})",
              f"hypothesis profile: {settings.get_current_profile_name()}; evidence asserted: "
              f"{config.option.evidence} and stronger"]
+    if EXPECTATIONS in config.stash:
+        path, why = config.stash[EXPECTATIONS]
+        lines.append(f"expectations: {_shown(path)}" if path else f"expectations: none ({why})")
     if target:
         kind = "embedded moto" if target.embedded else "endpoint"
         lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
@@ -165,17 +253,9 @@ def _shown(path: Path | None) -> str | None:
 
 
 def _expectations_file(config: pytest.Config) -> Path | None:
-    if config.option.expectations == "none":
-        return None
-    if config.option.expectations:
-        path = Path(config.option.expectations)
-        if not path.is_file():
-            raise pytest.UsageError(f"--expectations file not found: {path}")
-        return path
-    target = config.stash.get(TARGET, None)
-    if target and target.name and expectations.path_for(target.name).is_file():
-        return expectations.path_for(target.name)
-    return None
+    """The expectations file chosen (and checked) before the run; None when none applies."""
+    path, _ = config.stash.get(EXPECTATIONS, (None, ""))
+    return path
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -217,7 +297,7 @@ def pytest_runtest_call(item: pytest.Item):
 
 def _client(config: pytest.Config, target: Target) -> EcrClient:
     credentials = EMBEDDED_CREDENTIALS if target.embedded else resolve_credentials(config.option.aws_profile)
-    return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.timeout)
+    return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.request_timeout)
 
 
 @pytest.fixture(scope="session")

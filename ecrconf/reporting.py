@@ -8,6 +8,8 @@ summary, and writes ``--report-dir``: results.json, junit.xml (by pytest), repor
 from __future__ import annotations
 
 import json
+import os
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -18,6 +20,8 @@ from ecrconf.report_html import render_html
 from ecrconf.report_markdown import render_markdown
 
 _requests_seen = 0
+_REQUESTS = pytest.StashKey[int]()  # requests sent so far by the test's setup, call and teardown
+REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -28,9 +32,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     note = settle.settle(item, call, report)
     if note:
         report.user_properties.append(("note", note))
+    # Every request this process sends falls in some test's phase (session fixtures in the first test's
+    # setup and the last one's teardown), so the tests' counts add up to the run's. JUnit writes the
+    # properties of the teardown report: it carries the test's total, one "requests" property per test.
     now = client.requests_sent()
-    report.user_properties.append(("requests", now - _requests_seen))
+    item.stash[_REQUESTS] = item.stash.get(_REQUESTS, 0) + now - _requests_seen
     _requests_seen = now
+    if call.when == "teardown":
+        report.user_properties.append(("requests", item.stash[_REQUESTS]))
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -93,6 +102,20 @@ class RunReport:
             (self.report_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
             (self.report_dir / "report.html").write_text(render_html(document, diff=self.diff))
             (self.report_dir / "summary.md").write_text(render_markdown(document, diff=self.diff))
+            self._copy_junit()
+
+    def _copy_junit(self) -> None:
+        """With --junitxml=X as well, D/junit.xml is a copy of X: pytest's JUnit writer keeps one path.
+
+        Runs after that writer (this hook is trylast), on the controller, so also under xdist.
+        """
+        xmlpath = getattr(self.config.option, "xmlpath", None)
+        if not xmlpath:
+            return
+        written = Path(os.path.expandvars(os.path.expanduser(xmlpath))).resolve()
+        copy = (self.report_dir / "junit.xml").resolve()
+        if written != copy and written.is_file():
+            shutil.copyfile(written, copy)
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         document = self.final or self.document(exitstatus)
@@ -102,7 +125,8 @@ class RunReport:
             terminalreporter.section("compared with the baseline")
             terminalreporter.write_line(compare.console(self.diff, str(self.config.option.baseline), "this run"))
         if self.report_dir is not None:
-            terminalreporter.write_line(f"reports: {self.report_dir}/results.json, junit.xml, report.html, summary.md")
+            written = [name for name in REPORT_FILES if (self.report_dir / name).is_file()]
+            terminalreporter.write_line(f"reports: {self.report_dir}/{', '.join(written)}")
         verdict = outcomes.verdict(document)
         terminalreporter.write_line(f"ECR conformance: {verdict.headline}", bold=True,
                                     green=verdict.state == "passed", red=not verdict.ok)

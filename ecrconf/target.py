@@ -5,6 +5,7 @@ Every way the target can be unusable ends the run with one line and its own exit
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 from dataclasses import dataclass
@@ -41,16 +42,62 @@ class Target:
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
+def strip_userinfo(url: str) -> tuple[str, bool]:
+    """(url without any ``user:password@`` part, whether it had one).
+
+    SigV4 credentials come from the AWS chain, never from the URL; requests would otherwise turn
+    URL credentials into a Basic ``Authorization`` header, and every echo of the URL would show them.
+    """
+    parts = urlsplit(url)
+    _, at, hostport = parts.netloc.rpartition("@")
+    if not at:
+        return url, False
+    return urlunsplit((parts.scheme, hostport, parts.path, parts.query, parts.fragment)), True
+
+
 def validate_endpoint(endpoint: str) -> str:
+    """The endpoint as the suite uses it: an http(s) URL with a host and a valid port, no userinfo.
+
+    Raises ValueError with a one-line message that never repeats the URL's userinfo (nor, when the URL
+    is malformed, anything of the URL but its scheme: a mistyped password may sit anywhere in it).
+    """
+    endpoint, _ = strip_userinfo(endpoint)
     parts = urlsplit(endpoint)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValueError(f"--endpoint must be an http:// or https:// URL, got {endpoint!r}")
+        shown = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
+        raise ValueError(f"--endpoint must be an http:// or https:// URL with a host (got {shown})")
+    try:
+        parts.port
+    except ValueError:
+        raise ValueError(f"--endpoint has an invalid port (host {parts.hostname})") from None
     return endpoint
 
 
+@functools.cache
+def aws_dns_suffixes() -> frozenset[str]:
+    """Every DNS suffix of every AWS partition, lower-case: standard, FIPS, dual-stack, China, GovCloud,
+    ISO, EUSC. Read from botocore's own data (partitions.json and endpoints.json, through its loader),
+    so a botocore update that adds a partition adds its suffixes here."""
+    from botocore.loaders import create_loader
+    loader = create_loader()
+    found: set[str] = set()
+    for partition in loader.load_data("partitions")["partitions"]:
+        outputs = partition.get("outputs", {})
+        found.update(outputs.get(key) for key in ("dnsSuffix", "dualStackDnsSuffix"))
+    for partition in loader.load_data("endpoints")["partitions"]:
+        found.add(partition.get("dnsSuffix"))
+        found.update(variant.get("dnsSuffix") for variant in partition.get("defaults", {}).get("variants", []))
+    return frozenset(suffix.lower() for suffix in found if suffix)
+
+
 def is_real_aws(endpoint: str) -> bool:
-    host = (urlsplit(endpoint).hostname or "").lower()
-    return host.endswith(".amazonaws.com") or host.endswith(".amazonaws.com.cn")
+    """True when the endpoint's host lies under an AWS partition's DNS suffix (see aws_dns_suffixes).
+
+    Case-insensitive; a trailing dot (a fully qualified name) is the same host. Emulator hosts such as
+    ``localhost.localstack.cloud`` and loopback addresses are not AWS.
+    """
+    host = (urlsplit(endpoint).hostname or "").lower().rstrip(".")
+    return any(host == suffix or host.endswith("." + suffix) for suffix in aws_dns_suffixes())
 
 
 def resolve_region(option: str | None) -> str:

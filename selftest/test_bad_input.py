@@ -1,4 +1,4 @@
-"""Bad input gets one clear line and its own exit status, never a traceback or a hang."""
+"""Bad input gets one clear line and its own exit status, never a traceback or a hang; no secret in any output."""
 
 from __future__ import annotations
 
@@ -12,14 +12,20 @@ from pathlib import Path
 
 import pytest
 
+from ecrconf import expectations
+from ecrconf.plugin import positive_seconds
+from ecrconf.target import is_real_aws, strip_userinfo, validate_endpoint
+from selftest.reference import Behaviour, ReferenceEcr
+
 ROOT = Path(__file__).resolve().parent.parent
+SECRET = "hunter2-secret"
 
 
 def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
     base.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", *args], cwd=ROOT, env=base,
+    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=ROOT, env=base,
                           capture_output=True, text=True, timeout=120)
 
 
@@ -65,7 +71,7 @@ def test_unreachable_endpoint():
 
 
 def test_hanging_endpoint_times_out(silent_port):
-    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--timeout=1"), 7, "timed out")
+    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1"), 7, "timed out")
 
 
 def test_endpoint_that_is_not_ecr(html_server):
@@ -84,6 +90,10 @@ def test_real_aws_needs_consent():
     assert_one_line(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com"), 9, "--allow-aws")
 
 
+def test_wrong_evidence_level():
+    assert_one_line(run_suite("--evidence=strongest"), 4, "--evidence must be one of documented, observed, inferred")
+
+
 def test_wrong_option_value():
     done = run_suite("--endpoint=ftp://example")
     assert done.returncode == 4 and "must be an http:// or https:// URL" in done.stderr
@@ -91,7 +101,222 @@ def test_wrong_option_value():
 
 
 def test_no_secret_in_output(silent_port):
-    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--timeout=1",
+    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1",
                      env={"AWS_SECRET_ACCESS_KEY": "very-secret-value-123", "AWS_SESSION_TOKEN": "token-456"})
     assert "very-secret-value-123" not in done.stdout + done.stderr
     assert "token-456" not in done.stdout + done.stderr
+
+
+# --- bad options, files and directories: one line, exit 4, before anything runs ---
+
+@pytest.mark.parametrize("text", ["0", "-1", "-0.5", "abc", "", "inf", "nan"])
+def test_timeout_must_be_a_positive_number(text):
+    with pytest.raises(pytest.UsageError, match="a timeout must be a number of seconds"):
+        positive_seconds(text)
+
+
+def test_timeout_in_seconds():
+    assert positive_seconds("0.25") == 0.25 and positive_seconds("180") == 180.0
+
+
+@pytest.mark.parametrize("option", ["--request-timeout=0", "--request-timeout=abc", "--scan-timeout=-1"])
+def test_timeout_that_is_not_a_positive_number_stops_the_run(option):
+    assert_one_line(run_suite(option), 4, "a timeout must be a number of seconds")
+
+
+BAD_EXPECTATIONS = {
+    "toml-syntax": ('[deviations."a"]\nseen = "x"\nreason = \n', "not valid TOML", "line 3"),
+    "no-seen": ('[deviations."a"]\nreason = "tracked"\n', "has no 'seen'", "'a'"),
+    "expires-not-a-date": ('[deviations."a"]\nseen = "x"\nexpires = "tomorrow"\n', "'expires' must be a TOML date",
+                           "'tomorrow'"),
+    "expires-a-date-time": ('[deviations."a"]\nseen = "x"\nexpires = 2030-01-01T10:00:00\n',
+                            "'expires' must be a TOML date", "'a'"),
+    "seen-not-a-string": ('[deviations."a"]\nseen = 3\n', "'seen' must be a string", "got 3"),
+    "status-not-an-integer": ('[deviations."a"]\nseen = "x"\nstatus = "400"\n', "'status' must be an integer",
+                              "'400'"),
+    "status-a-boolean": ('[deviations."a"]\nseen = "x"\nstatus = true\n', "'status' must be an integer", "True"),
+    "unknown-key": ('[deviations."a"]\nseen = "x"\nsean = "typo"\n', "unknown key(s) sean", "'a'"),
+    "entry-not-a-table": ('[deviations]\na = "x"\n', "must be a table", "'a'"),
+    "deviations-not-a-table": ('deviations = ["a"]\n', "'deviations' must be a table", "deviations"),
+}
+
+
+@pytest.mark.parametrize("case", list(BAD_EXPECTATIONS))
+def test_invalid_expectations_file_is_one_exception(case, tmp_path):
+    text, problem, detail = BAD_EXPECTATIONS[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    with pytest.raises(expectations.InvalidExpectations) as raised:
+        expectations.load(path)
+    message = str(raised.value)
+    assert "\n" not in message and message.startswith(str(path)) and problem in message and detail in message
+
+
+def test_valid_expectations_entry_keeps_every_field(tmp_path):
+    path = tmp_path / "good.toml"
+    path.write_text('[other]\nnote = "left alone"\n\n[deviations."a"]\nseen = "x"\nstatus = 400\n'
+                    'error = "ValidationException"\nreason = "r"\nlink = "https://x"\nexpires = 2030-01-01\n')
+    entry = expectations.load(path)["a"]
+    assert (entry.seen, entry.status, entry.error, entry.reason, entry.link, str(entry.expires)) == \
+        ("x", 400, "ValidationException", "r", "https://x", "2030-01-01")
+
+
+@pytest.mark.parametrize(("case", "workers"), [("toml-syntax", []), ("expires-not-a-date", []),
+                                               ("no-seen", ["-n", "2"])])
+def test_invalid_expectations_file_stops_the_run(case, workers, tmp_path):
+    text, problem, _ = BAD_EXPECTATIONS[case]
+    path = tmp_path / f"{case}.toml"
+    path.write_text(text)
+    assert_one_line(run_suite(f"--expectations={path}", *workers), 4, problem)
+
+
+def test_report_dir_that_is_a_file(tmp_path):
+    existing = tmp_path / "results.json"
+    existing.write_text("{}")
+    assert_one_line(run_suite(f"--report-dir={existing}"), 4, "exists and is not a directory")
+
+
+def test_report_dir_that_cannot_be_created(tmp_path):
+    existing = tmp_path / "a-file"
+    existing.write_text("")  # nobody, root included, can make a directory inside a file
+    assert_one_line(run_suite(f"--report-dir={existing / 'reports'}"), 4, "cannot be written")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root writes through any permission bits")
+def test_report_dir_that_is_not_writable(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir(mode=0o500)
+    assert_one_line(run_suite(f"--report-dir={locked}"), 4, "cannot be written")
+
+
+def test_report_dir_is_created_before_the_run(tmp_path):
+    wanted = tmp_path / "new" / "reports"
+    done = run_suite(f"--report-dir={wanted}", "--fail-on-regression")  # stops before any test runs
+    assert_one_line(done, 4, "--fail-on-regression needs --baseline")
+    assert wanted.is_dir() and not any(wanted.iterdir())
+
+
+@pytest.mark.parametrize(("args", "shown"), [
+    ([], "expectations: expectations/moto-"),
+    (["--target=no-such-target"], "expectations: none (no expectations/no-such-target.toml)"),
+])
+def test_header_names_the_expectations_applied(args, shown):
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", *args],
+                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert shown in done.stdout
+
+
+# --- real AWS, known by botocore's partition data ---
+
+@pytest.mark.parametrize("url", [
+    "https://api.ecr.us-east-1.amazonaws.com.",  # a fully qualified name
+    "https://ecr.us-east-1.api.aws",  # dual-stack
+    "https://api.ecr.eusc-de-east-1.amazonaws.eu",  # the European Sovereign Cloud
+    "https://API.ECR.US-EAST-1.AMAZONAWS.COM/",
+    "https://ecr-fips.us-gov-west-1.amazonaws.com",
+    "https://api.ecr.cn-north-1.amazonaws.com.cn",
+    "https://ecr.cn-north-1.api.amazonwebservices.com.cn",
+    "https://api.ecr.us-iso-east-1.c2s.ic.gov",
+    "https://user:pw@api.ecr.us-east-1.amazonaws.com:443/",
+])
+def test_real_aws_hosts(url):
+    assert is_real_aws(url)
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:4566", "http://localhost:5000", "http://[::1]:4566", "https://localhost.localstack.cloud:4566",
+    "http://ecr.us-east-1.localhost.localstack.cloud:4566", "http://notamazonaws.com",
+    "http://api.ecr.us-east-1.amazonaws.com.example.net", "http://amazonaws.com-emulator.local",
+])
+def test_loopback_and_emulator_hosts_are_not_aws(url):
+    assert not is_real_aws(url)
+
+
+def test_every_ecr_endpoint_botocore_knows_is_real_aws():
+    """Every hostname botocore's own resolver builds for ECR, in every partition, FIPS and dual-stack too."""
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
+    resolver = EndpointResolver(create_loader().load_data("endpoints"))
+    hosts = set()
+    for partition in resolver.get_available_partitions():
+        for service in ("api.ecr", "ecr"):
+            for region in resolver.get_available_endpoints(service, partition, allow_non_regional=True):
+                for dualstack, fips in ((False, False), (True, False), (False, True), (True, True)):
+                    try:
+                        found = resolver.construct_endpoint(service, region, partition_name=partition,
+                                                            use_dualstack_endpoint=dualstack, use_fips_endpoint=fips)
+                    except Exception:  # a variant the partition does not offer
+                        continue
+                    if found:
+                        hosts.add(found["hostname"])
+    assert len(hosts) > 100
+    assert not sorted(host for host in hosts if not is_real_aws(f"https://{host}"))
+
+
+def test_real_aws_by_its_fully_qualified_name_needs_consent():
+    assert_one_line(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com."), 9, "--allow-aws")
+
+
+# --- the endpoint URL's user:password is dropped where it enters ---
+
+def test_userinfo_is_stripped():
+    assert strip_userinfo("http://user:p@ss@127.0.0.1:4566/x?y") == ("http://127.0.0.1:4566/x?y", True)
+    assert strip_userinfo("http://127.0.0.1:4566") == ("http://127.0.0.1:4566", False)
+    assert validate_endpoint(f"https://user:{SECRET}@ecr.example:8443/") == "https://ecr.example:8443/"
+
+
+@pytest.mark.parametrize("url", [f"ftp://user:{SECRET}@example", f"http://user:{SECRET}@:80",
+                                 f"http://user:{SECRET}@host:port"])
+def test_malformed_endpoint_message_repeats_no_userinfo(url):
+    with pytest.raises(ValueError) as raised:
+        validate_endpoint(url)
+    assert SECRET not in str(raised.value)
+
+
+def assert_no_secret(done: subprocess.CompletedProcess, status: int, *files: Path) -> None:
+    output = done.stdout + done.stderr
+    assert done.returncode == status, output
+    assert "--endpoint is ignored" in done.stderr
+    assert SECRET not in output and "Traceback" not in output
+    for path in files:
+        assert SECRET not in path.read_text(errors="replace"), path
+
+
+def test_no_url_secret_when_unreachable():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    assert_no_secret(run_suite(f"--endpoint=http://user:{SECRET}@127.0.0.1:{port}"), 7)
+
+
+def test_no_url_secret_when_hanging(silent_port):
+    assert_no_secret(run_suite(f"--endpoint=http://user:{SECRET}@127.0.0.1:{silent_port}", "--request-timeout=1"), 7)
+
+
+def test_no_url_secret_when_not_ecr(html_server):
+    assert_no_secret(run_suite(f"--endpoint={html_server.replace('http://', f'http://user:{SECRET}@')}"), 8)
+
+
+def test_no_url_secret_when_real_aws_needs_consent():
+    assert_no_secret(run_suite(f"--endpoint=https://user:{SECRET}@api.ecr.us-east-1.amazonaws.com"), 9)
+
+
+def test_no_url_secret_when_the_scheme_is_wrong():
+    done = run_suite(f"--endpoint=ftp://user:{SECRET}@example")
+    assert done.returncode == 4 and SECRET not in done.stdout + done.stderr
+
+
+def test_no_url_secret_in_a_full_run(tmp_path):
+    """A run with deviations (so reproductions, messages and every report are written) shows no URL secret."""
+    reference = ReferenceEcr(Behaviour(error_statuses={"UnknownOperationException": 404}))
+    with reference as url:
+        done = run_suite(f"--endpoint={url.replace('http://', f'http://user:{SECRET}@')}", "--evidence=inferred",
+                         f"--report-dir={tmp_path / 'reports'}", f"--junitxml={tmp_path / 'junit.xml'}",
+                         "suites/protocol/test_awsjson11.py",
+                         env={"AWS_ACCESS_KEY_ID": reference.keys.access_key,
+                              "AWS_SECRET_ACCESS_KEY": reference.keys.secret_key})
+    files = sorted((tmp_path / "reports").iterdir()) + [tmp_path / "junit.xml"]
+    assert len(files) == 5
+    assert_no_secret(done, 1, *files)
+    assert "curl " in (tmp_path / "reports" / "results.json").read_text()  # reproductions were written
