@@ -27,6 +27,8 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecrconf import results_file
+
 ROOT = Path(__file__).resolve().parent.parent / "expectations"
 KEPT = ("reason", "link", "expires")
 
@@ -187,8 +189,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)
     path = path_for(args.target)
-    previous = load(path) if path.exists() else {}
-    failures = deviations_from_results(json.loads(args.results.read_text()))
+    try:
+        previous = load(path) if path.exists() else {}
+        failures = deviations_from_results(results_file.load(args.results))
+    except (InvalidExpectations, results_file.InvalidResults) as exc:
+        print(f"ecrconf.expectations: {exc}", file=sys.stderr)
+        return 4
     path.write_text(render(args.target, failures, previous))
     print(f"{path}: {len(failures)} deviation(s)")
     return 0
