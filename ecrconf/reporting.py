@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import client, compare, outcomes, results, results_file, settle, summary
+from ecrconf import client, compare, junit, outcomes, results, results_file, settle, summary
 from ecrconf.report_html import render_html
 from ecrconf.report_markdown import render_markdown
 
@@ -97,6 +97,9 @@ class RunReport:
             self.diff = compare.compare(self.baseline, document)
             if self.config.option.fail_on_regression and document["run"]["complete"]:
                 session.exitstatus = 1 if compare.regressed(self.diff) else 0
+        junit_path = self._junit_path()
+        if junit_path is not None:
+            junit.relabel_errors(junit_path, {r["id"] for r in document["results"] if r["outcome"] == "error"})
         if self.report_dir is not None:
             self.report_dir.mkdir(parents=True, exist_ok=True)
             (self.report_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
@@ -109,13 +112,14 @@ class RunReport:
 
         Runs after that writer (this hook is trylast), on the controller, so also under xdist.
         """
-        xmlpath = getattr(self.config.option, "xmlpath", None)
-        if not xmlpath:
-            return
-        written = Path(os.path.expandvars(os.path.expanduser(xmlpath))).resolve()
+        written = self._junit_path()
         copy = (self.report_dir / "junit.xml").resolve()
-        if written != copy and written.is_file():
+        if written is not None and written != copy and written.is_file():
             shutil.copyfile(written, copy)
+
+    def _junit_path(self) -> Path | None:
+        xmlpath = getattr(self.config.option, "xmlpath", None)
+        return Path(os.path.expandvars(os.path.expanduser(xmlpath))).resolve() if xmlpath else None
 
     def pytest_terminal_summary(self, terminalreporter, exitstatus, config) -> None:
         document = self.final or self.document(exitstatus)

@@ -14,6 +14,7 @@ import os
 import re
 import subprocess
 import sys
+import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
 
@@ -70,6 +71,8 @@ def test_a_target_that_stops_answering_is_a_red_run_of_errors(moto, tmp_path):
     assert done.returncode == 1, done.stdout
     assert outcomes(document) == {"error": 20}
     assert pytest_counts(done.stdout) == {"errors": 20}, "pytest's labels and the records disagree"
+    suite = ET.parse(tmp_path / "junit.xml").getroot().find("testsuite")
+    assert (suite.get("errors"), suite.get("failures")) == ("20", "0"), "JUnit and the records disagree"
     assert "xfailed" not in done.stdout and "Received: HTTP 400" not in done.stdout
     summary = (tmp_path / "summary.md").read_text()
     assert "no unexpected deviations" not in summary and "20 errors" in summary
