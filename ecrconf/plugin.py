@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, settings
 
-from ecrconf import __version__, evidence, expectations, reporting, results, schemas
+from ecrconf import __version__, evidence, expectations, interrupts, reporting, results, schemas
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
@@ -62,8 +62,10 @@ def pytest_configure(config: pytest.Config) -> None:
     if workerinput is not None:  # an xdist worker: the controller already chose the target
         config.stash[TARGET] = Target(**workerinput["ecr_target"])
         config.stash[RUN_ID] = workerinput["ecr_run_id"]
+        _stop_on_signals(config, worker=True)
         return
     config.stash[RUN_ID] = secrets.token_hex(3)
+    _stop_on_signals(config, worker=False)
     report_dir = config.option.report_dir
     if report_dir and not config.option.xmlpath:
         config.option.xmlpath = str(report_dir / "junit.xml")
@@ -72,6 +74,11 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(
         reporting.RunReport(config, lambda: run_fingerprint(config), report_dir, config.option.baseline),
         "ecrconf-run-report")
+
+
+def _stop_on_signals(config: pytest.Config, *, worker: bool) -> None:
+    note = f"repositories named ecrconf-{config.stash[RUN_ID]}-* may remain"
+    config.pluginmanager.register(interrupts.Plugin(config, worker=worker, abandon_note=note), "ecrconf-interrupts")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -225,7 +232,9 @@ def resources(pytestconfig: pytest.Config, client: EcrClient):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker}")
     yield made
-    for problem in made.cleanup():
+    with interrupts.deferred():  # a signal now must not cut the cleanup short
+        problems = made.cleanup()
+    for problem in problems:
         print(f"\ncleanup: {problem}")
 
 
