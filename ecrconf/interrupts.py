@@ -119,12 +119,22 @@ def remove_worker(pid: int) -> None:
     _state.workers.discard(pid)
 
 
-def unraisable(args, previous: Callable) -> None:
-    """A sys.unraisablehook: an Interrupted that Python had to drop stays requested (raised again at
-    the next safe point) and is not shown; everything else goes to the previous hook."""
-    if isinstance(args.exc_value, Interrupted):
-        return
-    previous(args)
+def hide_dropped_stops() -> Callable[[], None]:
+    """Put a sys.unraisablehook on top of the current one: an Interrupted that Python had to drop (raised
+    in a gc callback or a __del__) is not shown, as it stays requested and is raised again at the next
+    safe point; anything else goes to the hook below. Returns the function that takes it off again."""
+    below = sys.unraisablehook
+
+    def hook(args) -> None:
+        if not isinstance(args.exc_value, Interrupted):
+            below(args)
+
+    def take_off() -> None:
+        if sys.unraisablehook is hook:
+            sys.unraisablehook = below
+
+    sys.unraisablehook = hook
+    return take_off
 
 
 def _pending() -> bool:
@@ -189,9 +199,9 @@ class Plugin:
 
     def __init__(self, config: pytest.Config, *, worker: bool, abandon_note: str):
         self.config = config
+        self.worker = worker
         self.abandon_note = abandon_note
-        self._unraisable: Callable | None = None
-        self._previous_unraisable: Callable = sys.unraisablehook
+        self._take_off_unraisable: Callable[[], None] = lambda: None
         install(worker=worker, on_abandon=self._say)
 
     def _say(self, line: str) -> None:
@@ -202,13 +212,16 @@ class Plugin:
 
     @pytest.hookimpl(trylast=True)  # on top of pytest's own hook, installed at configure
     def pytest_sessionstart(self, session: pytest.Session) -> None:
-        previous = self._previous_unraisable = sys.unraisablehook
-        self._unraisable = lambda args: unraisable(args, previous)
-        sys.unraisablehook = self._unraisable
+        self._take_off_unraisable = hide_dropped_stops()
 
     @pytest.hookimpl(tryfirst=True)
     def pytest_runtest_protocol(self, item: pytest.Item, nextitem: pytest.Item | None) -> None:
         check()
+
+    @pytest.hookimpl(tryfirst=True)
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        if not self.worker:  # the xdist controller's safe point; a worker sends reports on from here
+            check()
 
     @pytest.hookimpl(wrapper=True)
     def pytest_runtestloop(self, session: pytest.Session):
@@ -230,8 +243,7 @@ class Plugin:
                 session.exitstatus = pytest.ExitCode.INTERRUPTED
 
     def pytest_unconfigure(self, config: pytest.Config) -> None:
-        if self._unraisable is not None and sys.unraisablehook is self._unraisable:
-            sys.unraisablehook = self._previous_unraisable
+        self._take_off_unraisable()
         uninstall()
 
     @pytest.hookimpl(optionalhook=True)
