@@ -4,7 +4,8 @@ The first signal raises ``Interrupted`` (a KeyboardInterrupt, so pytest stops th
 fixtures down, which deletes what the run created, and exits with status 2) and is remembered until
 pytest has taken it. Where Python drops an exception (a gc callback such as Hypothesis's, ``__del__``:
 "Exception ignored in ...") or code swallows it, the remembered request is raised again at the next
-safe point: ``check()``, called by ``EcrClient.send`` and at every test start.
+safe point: ``check()``, called by ``EcrClient.send``, at every test start, for every report the xdist
+controller receives, and when the test loop ends.
 
 Once the run is stopping or finishing (pytest took the interruption, ``pytest_sessionfinish`` began,
 or inside ``deferred()`` around a cleanup), a signal no longer raises: the first one only marks the run
