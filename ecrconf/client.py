@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import requests
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import protocol
+from ecrconf import interrupts, protocol
 from ecrconf.exchange import Exchange, Request, Response
 
 _sent = 0
@@ -70,7 +70,10 @@ class EcrClient:
         return self._session.prepare_request(request)
 
     def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False) -> Exchange:
-        """Send a prepared request as it is; altered=True marks one changed after signing."""
+        """Send a prepared request as it is; altered=True marks one changed after signing.
+
+        Raises interrupts.Interrupted when a stop signal is pending (every request is a safe point)."""
+        interrupts.check()
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode()

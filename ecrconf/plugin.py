@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from ecrconf import __version__, evidence, expectations, reporting, results, schemas, settle, shrinking
+from ecrconf import (__version__, evidence, expectations, interrupts, reporting, results, schemas, settle,
+                     shrinking)
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
@@ -96,14 +97,21 @@ def pytest_configure(config: pytest.Config) -> None:
         config.stash[RUN_ID] = workerinput["ecr_run_id"]
         path = workerinput["ecr_expectations"]
         config.stash[EXPECTATIONS] = (Path(path) if path else None, "")
+        _stop_on_signals(config, worker=True)
         return
     config.stash[RUN_ID] = secrets.token_hex(3)
+    _stop_on_signals(config, worker=False)
     report_dir = config.option.report_dir
     if report_dir and not config.option.xmlpath:
         config.option.xmlpath = str(report_dir / "junit.xml")
     config.pluginmanager.register(
         reporting.RunReport(config, lambda: run_fingerprint(config), report_dir, config.option.baseline),
         "ecrconf-run-report")
+
+
+def _stop_on_signals(config: pytest.Config, *, worker: bool) -> None:
+    note = f"repositories named ecrconf-{config.stash[RUN_ID]}-* may remain"
+    config.pluginmanager.register(interrupts.Plugin(config, worker=worker, abandon_note=note), "ecrconf-interrupts")
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -321,7 +329,9 @@ def resources(pytestconfig: pytest.Config, client: EcrClient):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker}")
     yield made
-    for problem in made.cleanup():
+    with interrupts.deferred():  # a signal now must not cut the cleanup short
+        problems = made.cleanup()
+    for problem in problems:
         print(f"\ncleanup: {problem}")
 
 

@@ -1,0 +1,282 @@
+"""Every interruption cleans up, and a single Ctrl-C always stops the run (ecrconf/interrupts.py).
+
+The suite runs in a subprocess against a moto server on loopback that counts the requests it serves.
+Signals go to the pytest process alone (``timeout -s TERM``) or to its whole process group (Ctrl-C at a
+terminal, a CI runner cancelling a job). Afterwards no ``ecrconf-*`` repository may remain, a repository
+made beforehand must still be there, and the output must hold no INTERNALERROR, no traceback and no
+"Exception ignored".
+"""
+
+from __future__ import annotations
+
+import collections
+import gc
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+import pytest
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import make_server
+
+from ecrconf import interrupts
+from ecrconf.client import Credentials, EcrClient
+
+ROOT = Path(__file__).resolve().parent.parent
+GENERATED = "test_generated_invalid_requests_are_rejected"
+WAIT = 60  # seconds: the bound on anything a case waits for; none comes close
+CLEAN_OUTPUT_FORBIDS = ("INTERNALERROR", "Exception ignored", "Traceback")
+
+
+class CountingMoto:
+    """A moto server on 127.0.0.1 (port chosen by the OS) that counts requests per operation and can
+    hold DeleteRepository calls until released."""
+
+    def __init__(self) -> None:
+        app = DomainDispatcherApplication(create_backend_app)
+        self.calls: collections.Counter[str] = collections.Counter()
+        self.hold_deletes = threading.Event()
+        self.release = threading.Event()
+        lock = threading.Lock()
+
+        def counting(environ, start_response):
+            operation = environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2]
+            with lock:
+                self.calls[operation] += 1
+            if operation == "DeleteRepository" and self.hold_deletes.is_set():
+                self.release.wait(WAIT)
+            return app(environ, start_response)
+
+        self.server = make_server("127.0.0.1", 0, counting, threaded=True, request_handler=MotoRequestHandler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.client = EcrClient(self.url, "us-east-1", Credentials("testing", "testing"), timeout=10)
+
+    def repositories(self, prefix: str) -> list[str]:
+        body = self.client.call("DescribeRepositories", {"maxResults": 1000}).body
+        return sorted(r["repositoryName"] for r in body["repositories"] if r["repositoryName"].startswith(prefix))
+
+    def wait_for(self, condition, what: str) -> None:
+        deadline = time.monotonic() + WAIT
+        while not condition():
+            assert time.monotonic() < deadline, f"waited {WAIT}s for {what}"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def moto():
+    server = CountingMoto()
+    server.thread.start()
+    yield server
+    server.release.set()
+    server.server.shutdown()
+
+
+@pytest.fixture
+def bystander(moto):
+    """A repository that is not the run's: it must survive every interruption."""
+    name = f"bystander-{uuid.uuid4().hex[:8]}"
+    assert moto.client.call("CreateRepository", {"repositoryName": name}).status == 200
+    return name
+
+
+class Run:
+    """The suite in a subprocess, in a process group of its own, its output in a file."""
+
+    def __init__(self, tmp_path: Path, url: str, *args: str, env: dict[str, str] | None = None):
+        base = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "PYTEST_", "ECRCONF_"))}
+        base.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
+        base.update(env or {})
+        self.log = (tmp_path / "run.log").open("w+")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:randomly", f"--endpoint={url}", *args],
+            cwd=ROOT, env=base, stdout=self.log, stderr=subprocess.STDOUT, start_new_session=True)
+
+    def signal(self, signum: int, *, group: bool) -> None:
+        if group:
+            os.killpg(self.process.pid, signum)
+        else:
+            self.process.send_signal(signum)
+
+    def finish(self) -> tuple[int, str]:
+        """Wait for the run (at most WAIT seconds) and for every process of its group to be gone."""
+        try:
+            status = self.process.wait(WAIT)
+            deadline = time.monotonic() + WAIT
+            while _group_alive(self.process.pid):
+                assert time.monotonic() < deadline, "a worker outlived the run"
+                time.sleep(0.05)
+        finally:
+            if _group_alive(self.process.pid):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait(WAIT)
+        self.log.seek(0)
+        return status, self.log.read()
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def assert_clean(output: str) -> None:
+    for words in CLEAN_OUTPUT_FORBIDS:
+        assert words not in output, output[-4000:]
+
+
+# Serial Ctrl-C is test_ctrl_c_inside_a_hypothesis_test_stops_the_run; a CI runner that signals the
+# whole group takes the path of sigint-xdist-ctrl-c; SIGHUP the path of SIGTERM (TestInProcess).
+CASES = {
+    "sigterm-serial": (signal.SIGTERM, False, ()),  # timeout -s TERM pytest ...
+    "sigterm-xdist": (signal.SIGTERM, False, ("-n", "2")),  # reaches the controller only
+    "sigint-xdist-ctrl-c": (signal.SIGINT, True, ("-n", "2")),  # Ctrl-C at a terminal signals the group
+}
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_signal_stops_the_run_and_cleans_up(tmp_path, moto, bystander, case):
+    signum, group, args = CASES[case]
+    run = Run(tmp_path, moto.url, *args)
+    moto.wait_for(lambda: moto.repositories("ecrconf-"), "the run to create a repository")
+    run.signal(signum, group=group)
+    status, output = run.finish()
+    assert status == pytest.ExitCode.INTERRUPTED, output[-4000:]
+    assert moto.repositories("ecrconf-") == []
+    assert moto.repositories(bystander) == [bystander]
+    assert_clean(output)
+
+
+def test_ctrl_c_inside_a_hypothesis_test_stops_the_run(tmp_path, moto, bystander):
+    run = Run(tmp_path, moto.url, "-k", GENERATED)
+    moto.wait_for(lambda: moto.calls["StartImageScan"] >= 5, "generated requests")
+    run.signal(signal.SIGINT, group=True)
+    status, output = run.finish()
+    assert status == pytest.ExitCode.INTERRUPTED, output[-4000:]
+    assert moto.repositories("ecrconf-") == []
+    assert moto.repositories(bystander) == [bystander]
+    assert_clean(output)
+
+
+def test_ctrl_c_dropped_in_a_gc_callback_still_stops_the_run(tmp_path, moto, bystander):
+    """selftest/interrupt_probe.py signals the run from inside a gc callback of the Hypothesis test,
+    where Python drops the KeyboardInterrupt: the run must stop anyway, quietly."""
+    run = Run(tmp_path, moto.url, "-k", GENERATED, "-p", "selftest.interrupt_probe",
+              env={"ECRCONF_PROBE_SIGNAL": "SIGINT", "ECRCONF_PROBE_TEST": GENERATED})
+    status, output = run.finish()
+    assert status == pytest.ExitCode.INTERRUPTED, output[-4000:]
+    assert moto.repositories("ecrconf-") == []
+    assert moto.repositories(bystander) == [bystander]
+    assert_clean(output)
+
+
+@pytest.mark.parametrize("args", [(), ("-n", "2")], ids=["serial", "xdist"])
+def test_second_ctrl_c_during_cleanup_ends_the_run_at_once(tmp_path, moto, bystander, args):
+    """The server holds every DeleteRepository until the run has ended: only the second signal can end it."""
+    moto.hold_deletes.set()
+    run = Run(tmp_path, moto.url, *args)
+    moto.wait_for(lambda: moto.repositories("ecrconf-"), "the run to create a repository")
+    run.signal(signal.SIGINT, group=True)
+    moto.wait_for(lambda: moto.calls["DeleteRepository"] >= 1, "the cleanup to start")
+    run.signal(signal.SIGINT, group=True)
+    status, output = run.finish()
+    moto.release.set()
+    assert status == -signal.SIGINT, output[-4000:]
+    assert "SIGINT again: stopping at once, cleanup not finished: repositories named ecrconf-" in output
+    assert_clean(output)
+    assert moto.repositories(bystander) == [bystander]
+
+
+class TestInProcess:
+    """The module's rules, in this process (the handlers are put back afterwards)."""
+
+    @pytest.fixture(autouse=True)
+    def installed(self):
+        previous = signal.getsignal(signal.SIGHUP)
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+        interrupts.install(worker=False, on_abandon=lambda line: None)
+        try:
+            assert signal.getsignal(signal.SIGTERM) is interrupts._handle  # else a SIGTERM would end this run
+            yield
+        finally:
+            interrupts.uninstall()
+            signal.signal(signal.SIGHUP, previous)
+
+    def test_stop_signals_are_handled_and_an_ignored_one_stays_ignored(self):
+        assert signal.getsignal(signal.SIGTERM) is interrupts._handle
+        assert signal.getsignal(signal.SIGINT) is interrupts._handle
+        assert signal.getsignal(signal.SIGHUP) == signal.SIG_IGN  # as under nohup
+        interrupts.uninstall()
+        signal.signal(signal.SIGHUP, signal.SIG_DFL)
+        interrupts.install(worker=False, on_abandon=lambda line: None)
+        assert signal.getsignal(signal.SIGHUP) is interrupts._handle
+        with pytest.raises(interrupts.Interrupted, match="stopped by SIGHUP"):
+            os.kill(os.getpid(), signal.SIGHUP)
+            time.sleep(WAIT)
+
+    def test_a_signal_raises_and_is_remembered(self):
+        with pytest.raises(interrupts.Interrupted, match="stopped by SIGTERM"):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(WAIT)
+        assert interrupts.requested() == signal.SIGTERM
+
+    def test_a_stop_dropped_in_a_gc_callback_is_raised_at_the_next_safe_point(self, capsys):
+        def callback(phase, info):
+            if phase == "start":
+                os.kill(os.getpid(), signal.SIGTERM)
+                for _ in range(3):  # the handler runs here, inside the callback
+                    pass
+
+        take_off = interrupts.hide_dropped_stops()
+        gc.callbacks.append(callback)
+        try:
+            gc.collect()
+        finally:
+            gc.callbacks.remove(callback)
+            take_off()
+        assert interrupts.requested() == signal.SIGTERM
+        assert "Exception ignored" not in capsys.readouterr().err
+        with pytest.raises(interrupts.Interrupted):
+            interrupts.check()
+
+    def test_a_signal_during_cleanup_is_remembered_not_raised(self):
+        with interrupts.deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(3):
+                pass
+            interrupts.check()  # no safe point inside a cleanup
+        assert interrupts.requested() == signal.SIGTERM
+        with pytest.raises(interrupts.Interrupted):
+            interrupts.check()
+
+    def test_once_stopping_a_safe_point_no_longer_raises(self):
+        with pytest.raises(interrupts.Interrupted):
+            os.kill(os.getpid(), signal.SIGTERM)
+            time.sleep(WAIT)
+        interrupts.stopping()
+        interrupts.check()
+
+    def test_other_threads_are_no_safe_point(self):
+        with interrupts.deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(3):
+                pass
+        raised = []
+
+        def other():
+            try:
+                interrupts.check()
+            except interrupts.Interrupted as exc:
+                raised.append(exc)
+
+        thread = threading.Thread(target=other)
+        thread.start()
+        thread.join(WAIT)
+        assert raised == []
