@@ -200,7 +200,8 @@ def test_summary_needs_exactly_one_controller():
 def test_verdict_differences_name_each_test_that_differs():
     one = measure.summarise([document("main", [item("a", 1, 0, 1), item("b", 1, 0, 1)], 1.0)])
     other = measure.summarise([document("main", [item("a", 1, 0, 1, "failed"), item("c", 1, 0, 1)], 1.0)])
-    assert measure.verdict_differences(one, other) == ["a: passed / failed", "b: passed / not run", "c: not run / passed"]
+    assert measure.verdict_differences(one, other) == [
+        "a: passed / failed", "b: passed / not run", "c: not run / passed"]
     assert measure.verdict_differences(one, one) == []
 
 

@@ -67,8 +67,9 @@ def console(document: dict, *, top_tests: int = 5) -> str:
     """The short table printed at the end of a bench run."""
     f, runs = document["figures"], document["runs"]
     raw = document["anchor"]
-    lines = [f"ecrconf bench: {document['machine']['cpus']} CPUs, load average {document['machine']['load_average'][0]:.1f}"
-             " at start (a shared machine gives noisy figures)",
+    machine = document["machine"]
+    lines = [f"ecrconf bench: {machine['cpus']} CPUs, load average {machine['load_average'][0]:.1f} at start "
+             "(a shared machine gives noisy figures)",
              f"{'':30} {'wall s':>8} {'requests':>9} {'req/s':>8} {'vs raw':>7}  harness ms/request",
              f"{'raw signed loop (moto)':30} {raw['seconds']:8.2f} {raw['requests']:9d} {raw['rate']:8.1f} {1:7.2f}"]
     for name, label in (("moto-serial", "suite serial (moto)"), ("moto-n2", "suite -n 2 (moto)"),
@@ -102,8 +103,9 @@ def markdown(document: dict) -> str:
            f"| suite serial vs moto | {f['serial_rate']:.1f} req/s, {f['serial_ratio']:.2f} of raw "
            f"({runs['moto-serial']['requests']} requests in {f['serial_session_wall']:.1f} s) |",
            f"| suite `-n 2` vs moto | {f['parallel_session_wall']:.1f} s, {f['speedup']:.2f}x serial |",
-           f"| suite serial vs stub | {f['stub_rate']:.1f} req/s; harness per request: median {_ms(f['stub_harness_median_ms'])} ms, "
-           f"p90 {_ms(f['stub_harness_p90_ms'])} ms (over tests), overall {_ms(f['stub_harness_ms'])} ms |",
+           f"| suite serial vs stub | {f['stub_rate']:.1f} req/s; harness per request: "
+           f"median {_ms(f['stub_harness_median_ms'])} ms, p90 {_ms(f['stub_harness_p90_ms'])} ms (over tests), "
+           f"overall {_ms(f['stub_harness_ms'])} ms |",
            f"| pytest start-up (`pytest --collect-only -q`) | {document['startup_seconds']:.2f} s |", "",
            "## Goals (issue 9)", "", "| figure | goal | value | met |", "|---|---|---|---|"]
     out += [f"| {g['meaning']} | {g['goal']} | {_value(g['value'])} | {'yes' if g['met'] else 'no'} |"
@@ -117,7 +119,8 @@ def markdown(document: dict) -> str:
                 f"Exit status {run['exit_status']}; outcomes {run['outcomes']}; session {run['session_wall']:.2f} s, "
                 f"process {run['process_wall']:.2f} s, {run['processes']} process(es); log `{run['log']}`.", ""]
         for title, rows in (("operation", run["by_operation"]), ("test", run["by_test"])):
-            out += [f"| {title} | tests | wall s | requests | wait s | harness ms/request |", "|---|---:|---:|---:|---:|---:|"]
+            out += [f"| {title} | tests | wall s | requests | wait s | harness ms/request |",
+                    "|---|---:|---:|---:|---:|---:|"]
             out += [f"| `{r['key']}` | {r['tests']} | {r['wall']:.2f} | {r['requests']} | {r['wait']:.2f} | "
                     f"{_ms(r['harness_ms'])} |" for r in rows]
             out.append("")

@@ -3,11 +3,11 @@
 It is not an ECR and its verdicts do not matter: it exists so that a benchmarked run spends (almost)
 no time waiting, which isolates the harness's own cost per request. It keeps just enough state for the
 suite's setup to succeed and its checks to run: repositories, pushed images and their tags, scans
-started. It answers every operation the suite sends (``OPERATIONS``) and ``UnknownOperationException`` to the rest
-(and to an X-Amz-Target of another service, or a method other than POST); a Content-Type other than
-awsJson1_1's gets ``SerializationException``. A request that breaks the input schema (unknown members aside, which awsJson1_1 ignores)
-gets ``SerializationException`` for a wrong JSON type and ``InvalidParameterException`` otherwise.
-Signatures are not checked.
+started. It answers every operation the suite sends (``OPERATIONS``), and ``UnknownOperationException``
+to the rest, to an X-Amz-Target of another service and to a method other than POST. A Content-Type
+other than awsJson1_1's gets ``SerializationException``; so does a request that breaks the input schema
+with a wrong JSON type, and any other breakage (unknown members aside, which awsJson1_1 ignores) gets
+``InvalidParameterException``. Signatures are not checked, so the suite's SigV4 check fails on it.
 """
 
 from __future__ import annotations
