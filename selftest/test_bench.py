@@ -269,3 +269,30 @@ def test_probe_plugin_without_its_directory_is_one_line(tmp_path):
                            "test_tiny.py"], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 4
     assert probe.ENV_DIR in done.stderr and "Traceback" not in done.stderr
+
+
+def test_table_and_markdown_show_the_figures(tmp_path):
+    def run(name, session_wall, items, requests_outside=0):
+        summary = measure.summarise([document("main", items, session_wall, requests_outside)])
+        return {"name": name, "command": f"pytest {name}", "exit_status": 0, "process_wall": session_wall + 2,
+                "log": f"runs/{name}.log", **summary}
+
+    runs = {"moto-serial": run("moto-serial", 4.0, [item("t::a", 3.0, 1.0, 40)]),
+            "moto-n2": run("moto-n2", 2.5, [item("t::a", 2.0, 1.0, 40, "failed")]),
+            "stub-serial": run("stub-serial", 1.0, [item("t::a", 0.9, 0.1, 40)])}
+    anchor = {"client": "requests.Session + requests-aws4auth", "requests": 100, "seconds": 1.0, "rate": 100.0}
+    found = report.figures(anchor, *runs.values())
+    doc = {"format": report.FORMAT, "when": "2026-01-01T00:00:00Z",
+           "machine": {"cpus": 2, "load_average": [1.0, 1.0, 1.0], "python": "3.11", "moto": "5.2.5",
+                       "PYTHONDONTWRITEBYTECODE": True},
+           "startup_seconds": 2.0, "anchor": anchor, "runs": runs, "figures": found, "goals": report.goals(found),
+           "verdict_differences": measure.verdict_differences(runs["moto-serial"], runs["moto-n2"]),
+           "profile": [{"function": "x.py:1(f)", "calls": 3, "own_s": 0.5, "cumulative_s": 0.7}]}
+    table = report.console(doc)
+    assert "raw signed loop (moto)" in table and "0.10" in table  # serial: 40 requests in 4 s = 10/s, 0.10 of raw
+    assert "speed-up over serial: 1.60x" in table and "differ in 1 tests" in table
+    assert "median 20.00" in table  # stub: (0.9 - 0.1) / 40 s = 20 ms per request
+    report.write(doc, tmp_path)
+    text = (tmp_path / "bench.md").read_text()
+    assert "t::a: passed / failed" in text and "`x.py:1(f)`" in text
+    assert json.loads((tmp_path / "bench.json").read_text())["figures"]["speedup"] == pytest.approx(1.6)

@@ -28,8 +28,8 @@ TARGET = "moto-5.2.5"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m ecrconf.bench", description=__doc__.split("\n\n")[1])
     parser.add_argument("--profile", action="store_true",
-                        help=f"run the serial stub run under cProfile and add the top {report.PROFILE_TOP} "
-                             "functions by own time")
+                        help="run the suite against the stub once more, under cProfile, and add the top "
+                             f"{report.PROFILE_TOP} functions by own time")
     parser.add_argument("--report-dir", type=Path, default=Path("reports/bench"), metavar="DIR",
                         help="where bench.json, bench.md and the runs' logs go (default reports/bench)")
     parser.add_argument("--raw-requests", type=_positive, default=500, metavar="N",
@@ -51,7 +51,10 @@ def bench(report_dir: Path, *, profile: bool, raw_requests: int, say=print) -> d
     document = {"format": report.FORMAT,
                 "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
-                            "python": platform.python_version(), "moto": version("moto")}}
+                            "python": platform.python_version(), "moto": version("moto"),
+                            # Set, pytest cannot cache its assertion rewriting: every process rewrites
+                            # (parses and compiles) the plugins' packages again, hypothesis among them.
+                            "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))}}
     say("pytest start-up ...")
     document["startup_seconds"] = runs.startup_seconds()
     suite_runs = {}
@@ -66,11 +69,13 @@ def bench(report_dir: Path, *, profile: bool, raw_requests: int, say=print) -> d
             runs.reset_moto(url)
             say(f"suite {name} ...")
             suite_runs[name] = runs.suite(name, url, [f"--target={TARGET}", *args], work)
+    profile_file = work / "stub-profile.prof"
     with runs.server("stub") as url:
-        say("suite stub-serial" + (" under cProfile" if profile else "") + " ...")
-        profile_file = work / "stub-serial.prof" if profile else None
-        suite_runs["stub-serial"] = runs.suite("stub-serial", url, ["--expectations=none"], work,
-                                               profile=profile_file)
+        say("suite stub-serial ...")
+        suite_runs["stub-serial"] = runs.suite("stub-serial", url, ["--expectations=none"], work)
+        if profile:  # a run of its own: cProfile's overhead must not inflate the figures above
+            say("suite stub-serial again, under cProfile ...")
+            runs.suite("stub-profile", url, ["--expectations=none"], work, profile=profile_file)
     document["runs"] = suite_runs
     document["figures"] = report.figures(document["anchor"], *suite_runs.values())
     document["goals"] = report.goals(document["figures"])

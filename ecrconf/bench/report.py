@@ -79,8 +79,10 @@ def console(document: dict, *, top_tests: int = 5) -> str:
         lines.append(f"{label:30} {run['session_wall']:8.2f} {run['requests']:9d} {run['rate']:8.1f} "
                      f"{run['rate'] / raw['rate']:7.2f}  median {_ms(dist['median'])}, p90 {_ms(dist['p90'])}, "
                      f"overall {_ms(run['harness_ms'])}")
+    uncached = " (PYTHONDONTWRITEBYTECODE set: assertion rewriting uncached)" if machine.get(
+        "PYTHONDONTWRITEBYTECODE") else ""
     lines.append(f"-n 2 speed-up over serial: {f['speedup']:.2f}x; pytest start-up (--collect-only -q): "
-                 f"{document['startup_seconds']:.2f} s")
+                 f"{document['startup_seconds']:.2f} s{uncached}")
     if document["verdict_differences"]:
         lines.append(f"serial and -n 2 verdicts differ in {len(document['verdict_differences'])} tests (see bench.md)")
     lines.append("goals: " + "; ".join(f"{g['figure']} {g['goal']}: {_value(g['value'])} "
@@ -96,7 +98,8 @@ def markdown(document: dict) -> str:
     f, runs, raw = document["figures"], document["runs"], document["anchor"]
     out = [f"# ecrconf bench, {document['when']}", "",
            f"Machine: {document['machine']['cpus']} CPUs, load average {document['machine']['load_average']} at start, "
-           f"Python {document['machine']['python']}, moto {document['machine']['moto']}. "
+           f"Python {document['machine']['python']}, moto {document['machine']['moto']}, "
+           f"PYTHONDONTWRITEBYTECODE {'set' if document['machine'].get('PYTHONDONTWRITEBYTECODE') else 'unset'}. "
            "Reproduce with `make bench`. A shared or busy machine makes every figure noisy.", "",
            "| figure | value |", "|---|---|",
            f"| raw signed loop vs moto ({raw['client']}) | {raw['rate']:.1f} req/s ({raw['requests']} requests) |",
@@ -125,7 +128,8 @@ def markdown(document: dict) -> str:
                     f"{_ms(r['harness_ms'])} |" for r in rows]
             out.append("")
     if document.get("profile"):
-        out += ["## Profile of the serial stub run: top functions by own time", "",
+        out += ["## Profile: top functions by own time", "",
+                "A second serial run against the stub, under cProfile (log `runs/stub-profile.log`).", "",
                 "| function | calls | own s | cumulative s |", "|---|---:|---:|---:|"]
         out += [f"| `{r['function']}` | {r['calls']} | {r['own_s']:.3f} | {r['cumulative_s']:.3f} |"
                 for r in document["profile"]]
