@@ -296,3 +296,17 @@ def test_table_and_markdown_show_the_figures(tmp_path):
     text = (tmp_path / "bench.md").read_text()
     assert "t::a: passed / failed" in text and "`x.py:1(f)`" in text
     assert json.loads((tmp_path / "bench.json").read_text())["figures"]["speedup"] == pytest.approx(1.6)
+
+
+@pytest.mark.parametrize(("args", "status", "words"), [
+    (["--raw-requests", "0"], 2, "must be at least 1"),
+    (["--report-dir", "{file}/sub"], 4, "Not a directory"),
+])
+def test_bench_bad_input_is_one_line(tmp_path, args, status, words):
+    (tmp_path / "file").write_text("")
+    args = [a.replace("{file}", str(tmp_path / "file")) for a in args]
+    done = subprocess.run([sys.executable, "-m", "ecrconf.bench", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == status
+    assert words in done.stderr and "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines()[-1].startswith(("ecrconf.bench: ", "python -m ecrconf.bench: error"))

@@ -4,7 +4,8 @@ In one invocation, on loopback: the raw signed loop against a moto server (the a
 against the same server serially and with ``-n 2`` (moto's expectations, state reset between runs),
 the suite serially against the instant stub (``--expectations=none``: only its cost matters), and
 pytest's start-up. Prints a short table and writes bench.json and bench.md. A benchmark, not a test:
-the exit status is 0 whatever the figures, 3 when a benchmarked process could not be run.
+the exit status is 0 whatever the figures, 3 when a benchmarked process could not be run, 4 when the
+report directory cannot be written (2: a wrong option).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import requests
 from ecrconf.bench import measure, raw, report, runs
 
 EXIT_FAILED = 3
+EXIT_CANNOT_WRITE = 4
 TARGET = "moto-5.2.5"
 
 
@@ -88,10 +90,13 @@ def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
     try:
         document = bench(options.report_dir, profile=options.profile, raw_requests=options.raw_requests)
+        report.write(document, options.report_dir)
     except runs.BenchFailed as exc:
         sys.stderr.write(f"ecrconf.bench: {exc}\n")
         return EXIT_FAILED
-    report.write(document, options.report_dir)
+    except OSError as exc:  # the report directory cannot be made or written
+        sys.stderr.write(f"ecrconf.bench: {exc.strerror or exc}: {exc.filename or options.report_dir}\n")
+        return EXIT_CANNOT_WRITE
     print(report.console(document))
     print(f"wrote {options.report_dir / 'bench.json'} and {options.report_dir / 'bench.md'}")
     return 0
