@@ -54,8 +54,9 @@ def bench(report_dir: Path, *, profile: bool, raw_requests: int, say=print) -> d
                 "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
                             "python": platform.python_version(), "moto": version("moto"),
-                            # Set, pytest cannot cache its assertion rewriting: every process rewrites
-                            # (parses and compiles) the plugins' packages again, hypothesis among them.
+                            # Set, pytest cannot write its assertion-rewrite cache: until some run without it
+                            # has written one, every process rewrites (parses and compiles) the plugins'
+                            # packages again, hypothesis among them: seconds per process and xdist worker.
                             "PYTHONDONTWRITEBYTECODE": bool(os.environ.get("PYTHONDONTWRITEBYTECODE"))}}
     say("pytest start-up ...")
     document["startup_seconds"] = runs.startup_seconds()

@@ -79,7 +79,7 @@ def console(document: dict, *, top_tests: int = 5) -> str:
         lines.append(f"{label:30} {run['session_wall']:8.2f} {run['requests']:9d} {run['rate']:8.1f} "
                      f"{run['rate'] / raw['rate']:7.2f}  median {_ms(dist['median'])}, p90 {_ms(dist['p90'])}, "
                      f"overall {_ms(run['harness_ms'])}")
-    uncached = " (PYTHONDONTWRITEBYTECODE set: assertion rewriting uncached)" if machine.get(
+    uncached = " (PYTHONDONTWRITEBYTECODE set: pytest cannot write its assertion-rewrite cache)" if machine.get(
         "PYTHONDONTWRITEBYTECODE") else ""
     lines.append(f"-n 2 speed-up over serial: {f['speedup']:.2f}x; pytest start-up (--collect-only -q): "
                  f"{document['startup_seconds']:.2f} s{uncached}")
