@@ -14,6 +14,7 @@ import argparse
 import datetime
 import os
 import platform
+import shutil
 import sys
 from importlib.metadata import version
 from pathlib import Path
@@ -48,8 +49,9 @@ def _positive(text: str) -> int:
 
 def bench(report_dir: Path, *, profile: bool, raw_requests: int, say=print) -> dict:
     """Run everything and return the bench document (see ``report``); BenchFailed when a process fails."""
-    work = report_dir.resolve() / "runs"
-    work.mkdir(parents=True, exist_ok=True)
+    work = report_dir.resolve() / "runs"  # the bench's own: what an earlier bench left there goes
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
     document = {"format": report.FORMAT,
                 "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
                 "machine": {"cpus": os.cpu_count(), "load_average": [round(x, 2) for x in os.getloadavg()],
