@@ -13,7 +13,7 @@ MINISTACK_VERSION := 1.5.33
 # so it gets a virtualenv of its own inside .venv (ignored by git, removed by make clean).
 MINISTACK := $(VENV)/ministack-$(MINISTACK_VERSION)
 
-.PHONY: setup conformance conformance-ministack reports score selftest test schemas clean
+.PHONY: setup conformance conformance-ministack reports score selftest test schemas bench clean
 
 setup: $(READY)
 
@@ -52,6 +52,12 @@ selftest: $(READY)
 # The suite's calibration by mutation: kill rate and false alarms per area, in reports/calibration/.
 score: $(READY)
 	$(BIN)/python -m selftest.calibration --report-dir reports/calibration
+
+# What the harness itself costs: raw signed loop vs the suite against moto (serial, -n 2) and an instant
+# stub; writes reports/bench/bench.{json,md}. A benchmark, never part of test's verdict. BENCH_ARGS=--profile
+BENCH_ARGS ?=
+bench: $(READY)
+	$(BIN)/python -m ecrconf.bench --report-dir reports/bench $(BENCH_ARGS)
 
 # Regenerate schemas/ from the pinned botocore model.
 schemas: $(READY)

@@ -17,7 +17,7 @@ import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -118,6 +118,12 @@ def observed_rules(operation: str) -> list[ObservedRule]:
 
 def effective_schema(operation: str) -> dict:
     """operation's input schema with its observed rules merged in at their members (a fresh copy)."""
+    return copy.deepcopy(_effective_schema(operation))
+
+
+@cache
+def _effective_schema(operation: str) -> dict:
+    """effective_schema, built once per operation: callers must not change it."""
     _check_operation(operation, ValueError)
     schema = copy.deepcopy(schemas.input_schema(operation))
     for rule in observed_rules(operation):
@@ -133,7 +139,7 @@ def effective_schema(operation: str) -> dict:
 
 @cache
 def _validator(operation: str) -> Draft7Validator:
-    return Draft7Validator(effective_schema(operation))
+    return Draft7Validator(_effective_schema(operation))
 
 
 # --- valid requests ------------------------------------------------------------------------------
@@ -152,23 +158,32 @@ def requests(operation: str, *, overrides: dict[str, st.SearchStrategy] | None =
     def build() -> st.SearchStrategy[dict]:
         _check_operation(operation, InvalidArgument)
         chosen = dict(overrides or {})
-        schema = effective_schema(operation)
-        unknown = sorted(set(chosen) - set(schema.get("properties", {})))
+        unknown = sorted(set(chosen) - set(_effective_schema(operation).get("properties", {})))
         if unknown:
             raise InvalidArgument(f"overrides names {unknown}, which {operation} does not have")
         for name, strategy in chosen.items():
             if not isinstance(strategy, st.SearchStrategy):
                 raise InvalidArgument(f"overrides[{name!r}]={strategy!r} is not a strategy")
-        rest = copy.deepcopy(schema)
-        for name in chosen:
-            del rest["properties"][name]
-        rest["required"] = [name for name in rest.get("required", []) if name not in chosen]
-        if not rest["required"]:
-            del rest["required"]
-        return st.tuples(from_schema(rest), st.fixed_dictionaries(chosen)).map(
+        return st.tuples(_unchosen(operation, frozenset(chosen)), st.fixed_dictionaries(chosen)).map(
             lambda pair: _checked(operation, {**pair[0], **pair[1]}))
 
     return st.deferred(build)
+
+
+@cache
+def _unchosen(operation: str, chosen: frozenset[str]) -> st.SearchStrategy[dict]:
+    """The members of operation's requests that no override chose, from the effective schema.
+
+    Built once per operation and set of overridden members: hypothesis-jsonschema's canonicalisation of
+    a schema costs milliseconds, and a test that builds its strategy per example would pay it each time.
+    """
+    rest = copy.deepcopy(_effective_schema(operation))
+    for name in chosen:
+        del rest["properties"][name]
+    rest["required"] = [name for name in rest.get("required", []) if name not in chosen]
+    if not rest["required"]:
+        del rest["required"]
+    return from_schema(rest)
 
 
 def _checked(operation: str, request: dict) -> dict:
@@ -178,30 +193,49 @@ def _checked(operation: str, request: dict) -> dict:
     return request
 
 
+_NAME_CHARACTERS = string.ascii_lowercase + string.digits
+_NAME_SEPARATORS = "._-"
+_NAME_RUN = 16  # characters in one run between separators, at most
+_NAME_RUNS = 4  # runs in one path component, at most
+_NAME_COMPONENTS = 3  # path components, at most: 3 * (4 * 16 + 3) + 2 = 203 characters, under the 256 allowed
+
+
+@cache
 def repository_names() -> st.SearchStrategy[str]:
-    """Valid repository names, 2 to 256 characters: they satisfy the model's RepositoryName shape and the
+    """Valid repository names, 2 to 203 characters: they satisfy the model's RepositoryName shape and the
     older, narrower pattern the published API page shows (schemas/spec-differences.json), since real ECR
-    has quoted both. Drawn from the page's pattern, which the model's accepts almost always."""
-    schema = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]
-    patterns = [schema["pattern"], *(f"^(?:{p})$" for p in schemas.published_patterns(
-        "StartImageScan", "request.repositoryName"))]
-    drawn = from_schema({**schema, "pattern": patterns[-1]})
-    return drawn.filter(lambda name: all(re.search(p, name) for p in patterns))
+    has quoted both.
+
+    Built by construction rather than drawn from the pattern and filtered: up to three '/'-separated
+    components, each of runs of ``[a-z0-9]`` joined by one of ``._-`` (what both patterns allow). At most
+    203 characters, so that a name still fits under a prefix of 53. A one-character name gets a ``0``
+    appended. Examples shrink towards ``00``.
+    """
+    run = st.text(alphabet=_NAME_CHARACTERS, min_size=1, max_size=_NAME_RUN)
+    component = st.builds(lambda first, rest: first + "".join(rest), run,
+                          st.lists(st.builds(str.__add__, st.sampled_from(_NAME_SEPARATORS), run),
+                                   max_size=_NAME_RUNS - 1))
+    return st.lists(component, min_size=1, max_size=_NAME_COMPONENTS).map(
+        lambda parts: "/".join(parts).ljust(2, "0"))
 
 
+@cache
 def registry_ids() -> st.SearchStrategy[str]:
-    """Valid registry ids (twelve digits), drawn from the model's RegistryId shape."""
-    return from_schema(schemas.input_schema("CreateRepository")["properties"]["registryId"])
+    """Valid registry ids: twelve digits (the model's RegistryId pattern), drawn as one integer."""
+    return st.integers(0, 10**12 - 1).map(lambda n: f"{n:012d}")
 
 
+@cache
 def image_digests() -> st.SearchStrategy[str]:
     """Digests in the form ECR gives them, ``sha256:`` and 64 lowercase hex digits; they shrink towards zeroes.
 
-    The model gives ImageDigest no pattern, so the schema cannot say this.
+    The model gives ImageDigest no pattern, so the schema cannot say this. Drawn as 32 bytes, one choice
+    rather than 64.
     """
-    return st.text(alphabet="0123456789abcdef", min_size=64, max_size=64).map(lambda hex_: f"sha256:{hex_}")
+    return st.binary(min_size=32, max_size=32).map(lambda raw: f"sha256:{raw.hex()}")
 
 
+@cache
 def image_tags() -> st.SearchStrategy[str]:
     """Tags of 1 to 300 characters that every registry client accepts: ``[a-zA-Z0-9_][a-zA-Z0-9._-]*``.
 
@@ -212,13 +246,17 @@ def image_tags() -> st.SearchStrategy[str]:
     return st.builds(str.__add__, st.sampled_from(first), st.text(alphabet=first + ".-", max_size=299))
 
 
+@cache
 def image_ids() -> st.SearchStrategy[dict]:
     """ImageIdentifier objects with a digest, a tag or both, each in the form every registry accepts.
 
     Narrower than the schema and its observed rules on purpose: a value meant to be valid can then
-    never be one that a stricter, still conformant endpoint refuses.
+    never be one that a stricter, still conformant endpoint refuses. Built as one of the three shapes
+    (no empty identifier to filter out); examples shrink towards a digest alone.
     """
-    return st.fixed_dictionaries({}, optional={"imageDigest": image_digests(), "imageTag": image_tags()}).filter(bool)
+    digest, tag = image_digests(), image_tags()
+    return st.one_of(st.fixed_dictionaries({"imageDigest": digest}), st.fixed_dictionaries({"imageTag": tag}),
+                     st.fixed_dictionaries({"imageDigest": digest, "imageTag": tag}))
 
 
 # --- invalid requests ----------------------------------------------------------------------------
@@ -280,8 +318,21 @@ def invalid_requests(operation: str, base: dict) -> st.SearchStrategy[InvalidCas
     """Requests that break exactly one constraint of base, with generated values (see boundary_cases).
 
     Examples shrink towards the first kinds of breakage of the first members, and towards small values.
+    The strategy is built once per operation and base (a JSON document), however often it is asked for.
     """
+    try:
+        key = json.dumps(base)
+    except (TypeError, ValueError):  # not a JSON document: _check_base will say so when drawn
+        return _invalid_requests(operation, base)
+    return _invalid_requests_of(operation, key)
 
+
+@lru_cache(maxsize=256)
+def _invalid_requests_of(operation: str, base_json: str) -> st.SearchStrategy[InvalidCase]:
+    return _invalid_requests(operation, json.loads(base_json))
+
+
+def _invalid_requests(operation: str, base: dict) -> st.SearchStrategy[InvalidCase]:
     def build() -> st.SearchStrategy[InvalidCase]:
         _check_base(operation, base, InvalidArgument)
         breakages = list(_breakages(operation, base))
