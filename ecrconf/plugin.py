@@ -5,18 +5,15 @@ The outputs of a run (records, console summary, report files) are in ``ecrconf.r
 
 from __future__ import annotations
 
-import datetime
-import math
 import os
 import secrets
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from ecrconf import (__version__, evidence, expectations, interrupts, reporting, results, schemas, settle,
+from ecrconf import (__version__, collection, expectations, interrupts, options, reporting, schemas, settle,
                      shrinking)
 from ecrconf.client import EcrClient
 from ecrconf.resources import Resources
@@ -40,52 +37,8 @@ RUN_ID = pytest.StashKey[str]()
 EXPECTATIONS = pytest.StashKey[tuple[Path | None, str]]()
 
 
-def positive_seconds(text: str) -> float:
-    """A number of seconds greater than zero and finite (the type of --request-timeout and --scan-timeout).
-
-    Raises pytest.UsageError (one line, exit 4) rather than argparse's ArgumentTypeError: pytest prints
-    an argparse error with its usage line before it, two lines where one is due.
-    """
-    try:
-        value = float(text)
-    except ValueError:
-        raise pytest.UsageError(f"a timeout must be a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0, got {text!r}")
-    return value
-
-
-def _evidence_level(text: str) -> str:
-    """An evidence level (ecrconf.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
-    if text not in evidence.LEVELS:
-        raise pytest.UsageError(f"--evidence must be one of {', '.join(evidence.LEVELS)}, got {text!r}")
-    return text
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
-    group = parser.getgroup("ecr", "ECR conformance")
-    add = group.addoption
-    add("--endpoint", metavar="URL", help="ECR endpoint to test (default: an embedded moto server)")
-    add("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
-    add("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
-    add("--target", metavar="NAME",
-        help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
-    add("--expectations", metavar="FILE",
-        help="known-deviations file to apply (overrides --target); 'none' applies none")
-    add("--evidence", type=_evidence_level, choices=evidence.LEVELS, default="observed",
-        help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
-             "run as advisory (default: observed, which includes documented)")
-    # Names no common plugin uses: pytest-timeout owns --timeout.
-    add("--request-timeout", type=positive_seconds, default=30.0, metavar="SECONDS",
-        help="read timeout of one request (default 30)")
-    add("--scan-timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
-        help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
-    add("--report-dir", type=Path, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
-    add("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
-    add("--fail-on-regression", action="store_true",
-        help="with --baseline: exit non-zero only when something regressed")
-    add("--allow-aws", action="store_true",
-        help="consent to create (and delete) repositories and images on a real AWS account")
+    options.add(parser)
 
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml reads its path
@@ -135,10 +88,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
             sys.stderr.write("ecrconf: the user:password in --endpoint is ignored; "
                              "SigV4 credentials come from the AWS credential chain\n")
     if opt.report_dir:
-        _check_report_dir(opt.report_dir)
+        options.check_report_dir(opt.report_dir)
     if opt.fail_on_regression and not opt.baseline:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
-    config.stash[EXPECTATIONS] = _choose_expectations(opt, opt.target or ("" if opt.endpoint else EmbeddedMoto.name()))
+    config.stash[EXPECTATIONS] = options.choose_expectations(opt, opt.target or ("" if opt.endpoint else EmbeddedMoto.name()))
     if not opt.endpoint:
         return None
     target = Target(opt.endpoint, resolve_region(opt.region), opt.target or "")
@@ -153,43 +106,6 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         return exc.exit_status
     config.stash[TARGET] = target
     return None
-
-
-def _check_report_dir(path: Path) -> None:
-    """Create --report-dir and prove it writable now, not after the run. Raises pytest.UsageError."""
-    if path.exists() and not path.is_dir():
-        raise pytest.UsageError(f"--report-dir {path} exists and is not a directory")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
-            pass
-    except OSError as exc:
-        raise pytest.UsageError(f"--report-dir {path} cannot be written: {exc.strerror or exc}") from None
-
-
-def _choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
-    """(the expectations file to apply or None, why none), the file read and checked here.
-
-    Raises pytest.UsageError when --expectations names no file or the file is not a valid
-    expectations file (ecrconf.expectations.load).
-    """
-    if opt.expectations == "none":
-        return None, "--expectations=none"
-    if opt.expectations:
-        path = Path(opt.expectations)
-        if not path.is_file():
-            raise pytest.UsageError(f"--expectations file not found: {path}")
-    elif not target_name:
-        return None, "no --target"
-    else:
-        path = expectations.path_for(target_name)
-        if not path.is_file():
-            return None, f"no {_shown(path)}"
-    try:
-        expectations.load(path)
-    except expectations.InvalidExpectations as exc:
-        raise pytest.UsageError(f"expectations: {exc}") from None
-    return path, ""
 
 
 def _informational(opt) -> bool:
@@ -228,7 +144,7 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
              f"{config.option.evidence} and stronger"]
     if EXPECTATIONS in config.stash:
         path, why = config.stash[EXPECTATIONS]
-        lines.append(f"expectations: {_shown(path)}" if path else f"expectations: none ({why})")
+        lines.append(f"expectations: {options.shown(path)}" if path else f"expectations: none ({why})")
     if target:
         kind = "embedded moto" if target.embedded else "endpoint"
         lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
@@ -251,16 +167,8 @@ def run_fingerprint(config: pytest.Config) -> dict:
         "hypothesis": {"profile": settings.get_current_profile_name(),
                        "seed": seed if seed is not None else ("derandomized" if derandomized else None)},
         "evidence": config.option.evidence,
-        "expectations": _shown(_expectations_file(config)),
+        "expectations": options.shown(_expectations_file(config)),
     }
-
-
-def _shown(path: Path | None) -> str | None:
-    """A path as a reader of the report knows it: relative to the project when inside it."""
-    if path is None:
-        return None
-    root = expectations.ROOT.parent
-    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
 
 
 def _expectations_file(config: pytest.Config) -> Path | None:
@@ -271,30 +179,7 @@ def _expectations_file(config: pytest.Config) -> Path | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     path = _expectations_file(config)
-    known = expectations.load(path) if path else {}
-    today = datetime.date.today()
-    strictest = config.option.evidence
-    for item in items:
-        operation = item.get_closest_marker("operation")
-        operation = operation.args[0] if operation else ""
-        docstring = (getattr(item, "function", None) and item.function.__doc__) or item.name
-        check = results.check_id(item.nodeid, operation)
-        item.user_properties += [("check_id", check), ("operation", operation),
-                                 ("requirement", docstring.strip().splitlines()[0])]
-        marker = item.get_closest_marker("evidence")
-        if marker:
-            level, source = marker.args
-            item.user_properties += [("evidence", level), ("source", source)]
-            if evidence.advisory(level, strictest):
-                item.user_properties.append(("strict", False))
-                item.add_marker(evidence.advisory_mark(level, strictest))
-                continue
-        entry = known.get(check)
-        if entry and not entry.expired(today):
-            # Held to what was seen by settle.settle: the same answer, or it is no known deviation.
-            item.stash[settle.KNOWN] = entry
-            item.user_properties.append(("known_deviation", entry.seen))
-            item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))
+    collection.mark(items, known=expectations.load(path) if path else {}, strictest=config.option.evidence)
 
 
 @pytest.hookimpl(wrapper=True)

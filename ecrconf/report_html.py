@@ -146,7 +146,7 @@ def _diff(diff: dict) -> str:
     base = diff.get("baseline", {})
     against = ", ".join(str(base[k]) for k in ("target", "endpoint", "started") if base.get(k))
     counts = " · ".join(f"{len(diff[k])} {TITLES[k]}" for k in KINDS) + f" · {diff['unchanged']} unchanged"
-    parts = [f'<section id="diff"><h2>Compared with the baseline</h2>',
+    parts = ['<section id="diff"><h2>Compared with the baseline</h2>',
              f"<p>Baseline: {e(against or 'unnamed run')}. {e(counts)}.</p>"]
     for kind in KINDS:
         entries = diff[kind]

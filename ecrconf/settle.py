@@ -11,7 +11,7 @@ applied the xfail marks of known deviations and advisory checks:
 - an advisory check that passed is a plain pass, not "xpassed".
 
 A conformance failure's text (what was received and expected, the exchange, a reproduction) replaces
-pytest's traceback of harness locals, unless the user asked for a traceback style (``--tb``).
+pytest's traceback of harness locals (``brief``), unless the user asked for a traceback style (``--tb``).
 """
 
 from __future__ import annotations
@@ -62,8 +62,41 @@ def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) 
                 note = (f"not the known deviation: {entry.test_id} is recorded as {entry.recorded()}, "
                         f"this run received {describe_answer(answer)}")
     if report.failed and error is not None:
-        _shorten(item, call.excinfo, report, note)
+        if call.when != "call":  # the call phase is brief already (install_brief_failures)
+            report.longrepr = brief(item, call.excinfo) or report.longrepr
+        if note:
+            if isinstance(report.longrepr, str):
+                report.longrepr += "\n" + note
+            else:
+                report.sections.append(("known deviation", note))
     return note
+
+
+def install_brief_failures(item: pytest.Item) -> None:
+    """Make item's failures brief (``brief``) instead of pytest's traceback, which also costs about
+    0.1 s a failure to render (source parsed for every frame), paid again for every known deviation."""
+    original = item.repr_failure
+
+    def repr_failure(excinfo: pytest.ExceptionInfo, *args, **kwargs):
+        return brief(item, excinfo) or original(excinfo, *args, **kwargs)
+
+    item.repr_failure = repr_failure
+
+
+def brief(item: pytest.Item, excinfo: pytest.ExceptionInfo) -> str | None:
+    """A failure as a user reads it: its own text (received, expected, the exchange, a reproduction),
+    Hypothesis's notes and the test's line, no harness locals. None for an exception that is not a
+    ConformanceFailure or NoVerdict, or when the user chose a traceback style (--tb)."""
+    error = excinfo.value
+    if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, checks.NoVerdict)):
+        return None
+    kind = "deviation" if judged(error) else "no verdict"
+    lines = [f"{kind} ({type(error).__name__}): {str(error).strip()}"]
+    lines += [str(n) for n in getattr(error, "__notes__", ())]
+    here = [entry for entry in excinfo.traceback if entry.path == item.path]
+    if here:
+        lines.append(f"at {item.location[0]}:{here[-1].lineno + 1}")
+    return "\n".join(lines)
 
 
 def _fail(report: pytest.TestReport) -> None:
@@ -84,21 +117,3 @@ def _unsupported(item: pytest.Item, error: BaseException, report: pytest.TestRep
 def _first_line(error: BaseException) -> str:
     text = str(error).strip()
     return text.splitlines()[0] if text else type(error).__name__
-
-
-def _shorten(item: pytest.Item, excinfo: pytest.ExceptionInfo, report: pytest.TestReport, note: str | None) -> None:
-    """The failure as a user reads it: its own text, Hypothesis's notes, the test line; no harness locals."""
-    error = excinfo.value
-    if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, checks.NoVerdict)):
-        if note:
-            report.sections.append(("known deviation", note))
-        return
-    kind = "deviation" if judged(error) else "no verdict"
-    lines = [f"{kind} ({type(error).__name__}): {str(error).strip()}"]
-    lines += [str(n) for n in getattr(error, "__notes__", ())]
-    if note:
-        lines.append(note)
-    here = [entry for entry in excinfo.traceback if entry.path == item.path]
-    if here:
-        lines.append(f"at {item.location[0]}:{here[-1].lineno + 1}")
-    report.longrepr = "\n".join(lines)

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 import string
 from collections.abc import Iterator
 from dataclasses import dataclass

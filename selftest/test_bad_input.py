@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf import expectations
-from ecrconf.plugin import positive_seconds
+from ecrconf.options import positive_seconds
 from ecrconf.target import is_real_aws, strip_userinfo, validate_endpoint
 from selftest.reference import Behaviour, ReferenceEcr
 

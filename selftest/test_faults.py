@@ -8,22 +8,17 @@ what answers is not moto's recorded behaviour.
 
 from __future__ import annotations
 
-import json
-import logging
-import os
 import re
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
-from moto.server import ThreadedMotoServer
 
 from faulty import FaultyProxy
+from suite_runs import moto_server, outcomes
+from suite_runs import run_suite as run
 
-ROOT = Path(__file__).resolve().parent.parent
 TARGET = f"moto-{version('moto')}"
 SELECTION = "test_invalid_request_is_rejected and wrong-type"  # 20 checks, known deviations of moto
 EXCUSED = {"expected-failure", "advisory-fail"}
@@ -31,28 +26,12 @@ EXCUSED = {"expected-failure", "advisory-fail"}
 
 @pytest.fixture(scope="module")
 def moto():
-    logging.getLogger("werkzeug").disabled = True
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    yield f"http://{host}:{port}"
-    server.stop()
+    with moto_server() as url:
+        yield url
 
 
-def run_suite(endpoint: str, report_dir: Path, *args: str) -> tuple[subprocess.CompletedProcess, dict]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--endpoint={endpoint}",
-                           f"--target={TARGET}", f"--report-dir={report_dir}", *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
-    return done, json.loads((report_dir / "results.json").read_text())
-
-
-def outcomes(document: dict) -> dict[str, int]:
-    found: dict[str, int] = {}
-    for record in document["results"]:
-        found[record["outcome"]] = found.get(record["outcome"], 0) + 1
-    return found
+def run_suite(endpoint: str, report_dir: Path, *args: str):
+    return run(report_dir, f"--endpoint={endpoint}", f"--target={TARGET}", *args)
 
 
 def pytest_counts(stdout: str) -> dict[str, int]:

@@ -1,0 +1,42 @@
+"""Each collected test becomes a check: its id, operation and requirement, its evidence, and whether
+the run asserts it strictly, only advises on it, or holds it as a known deviation of the target.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from ecrconf import evidence, results, settle
+from ecrconf.expectations import Expectation
+
+
+def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: str) -> None:
+    """Give every item the properties its record needs (check_id, operation, requirement, evidence,
+    source) and its marks: advisory where its evidence is weaker than ``strictest`` (--evidence), a
+    strict xfail where ``known`` (the expectations file, by check id) lists it and the entry has not
+    expired. A known deviation is then held to what was seen by ``settle.settle``. Failures are made
+    brief (``settle.install_brief_failures``)."""
+    today = datetime.date.today()
+    for item in items:
+        settle.install_brief_failures(item)
+        operation = item.get_closest_marker("operation")
+        operation = operation.args[0] if operation else ""
+        docstring = (getattr(item, "function", None) and item.function.__doc__) or item.name
+        check = results.check_id(item.nodeid, operation)
+        item.user_properties += [("check_id", check), ("operation", operation),
+                                 ("requirement", docstring.strip().splitlines()[0])]
+        marker = item.get_closest_marker("evidence")
+        if marker:
+            level, source = marker.args
+            item.user_properties += [("evidence", level), ("source", source)]
+            if evidence.advisory(level, strictest):
+                item.user_properties.append(("strict", False))
+                item.add_marker(evidence.advisory_mark(level, strictest))
+                continue
+        entry = known.get(check)
+        if entry and not entry.expired(today):
+            item.stash[settle.KNOWN] = entry
+            item.user_properties.append(("known_deviation", entry.seen))
+            item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))

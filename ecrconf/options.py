@@ -1,0 +1,109 @@
+"""The suite's command-line options, and the checks of every input before the run starts.
+
+Every check raises ``pytest.UsageError``: one line, exit status 4, before any test runs (also under
+xdist, since the controller checks its inputs before it starts workers).
+"""
+
+from __future__ import annotations
+
+import math
+import tempfile
+from pathlib import Path
+
+import pytest
+
+from ecrconf import evidence, expectations
+
+
+def positive_seconds(text: str) -> float:
+    """A number of seconds greater than zero and finite (the type of --request-timeout and --scan-timeout).
+
+    Raises pytest.UsageError (one line, exit 4) rather than argparse's ArgumentTypeError: pytest prints
+    an argparse error with its usage line before it, two lines where one is due.
+    """
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"a timeout must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value > 0):
+        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0, got {text!r}")
+    return value
+
+
+def evidence_level(text: str) -> str:
+    """An evidence level (ecrconf.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
+    if text not in evidence.LEVELS:
+        raise pytest.UsageError(f"--evidence must be one of {', '.join(evidence.LEVELS)}, got {text!r}")
+    return text
+
+
+def add(parser: pytest.Parser) -> None:
+    """Register the suite's options (pytest_addoption). Their names collide with no common plugin's."""
+    group = parser.getgroup("ecr", "ECR conformance")
+    option = group.addoption
+    option("--endpoint", metavar="URL", help="ECR endpoint to test (default: an embedded moto server)")
+    option("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
+    option("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
+    option("--target", metavar="NAME",
+        help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
+    option("--expectations", metavar="FILE",
+        help="known-deviations file to apply (overrides --target); 'none' applies none")
+    option("--evidence", type=evidence_level, choices=evidence.LEVELS, default="observed",
+        help="weakest evidence a check may rest on and still fail the run; checks on weaker evidence "
+             "run as advisory (default: observed, which includes documented)")
+    # Names no common plugin uses: pytest-timeout owns --timeout.
+    option("--request-timeout", type=positive_seconds, default=30.0, metavar="SECONDS",
+        help="read timeout of one request (default 30)")
+    option("--scan-timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
+        help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
+    option("--report-dir", type=Path, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
+    option("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
+    option("--fail-on-regression", action="store_true",
+        help="with --baseline: exit non-zero only when something regressed")
+    option("--allow-aws", action="store_true",
+        help="consent to create (and delete) repositories and images on a real AWS account")
+
+
+def check_report_dir(path: Path) -> None:
+    """Create --report-dir and prove it writable now, not after the run. Raises pytest.UsageError."""
+    if path.exists() and not path.is_dir():
+        raise pytest.UsageError(f"--report-dir {path} exists and is not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        raise pytest.UsageError(f"--report-dir {path} cannot be written: {exc.strerror or exc}") from None
+
+
+def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
+    """(the expectations file to apply or None, why none), the file read and checked here.
+
+    Raises pytest.UsageError when --expectations names no file or the file is not a valid
+    expectations file (ecrconf.expectations.load).
+    """
+    if opt.expectations == "none":
+        return None, "--expectations=none"
+    if opt.expectations:
+        path = Path(opt.expectations)
+        if not path.is_file():
+            raise pytest.UsageError(f"--expectations file not found: {path}")
+    elif not target_name:
+        return None, "no --target"
+    else:
+        path = expectations.path_for(target_name)
+        if not path.is_file():
+            return None, f"no {shown(path)}"
+    try:
+        expectations.load(path)
+    except expectations.InvalidExpectations as exc:
+        raise pytest.UsageError(f"expectations: {exc}") from None
+    return path, ""
+
+
+def shown(path: Path | None) -> str | None:
+    """A path as a reader of the report knows it: relative to the project when inside it."""
+    if path is None:
+        return None
+    root = expectations.ROOT.parent
+    return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)

@@ -1,0 +1,47 @@
+"""Running the suite as its users do, in a subprocess, from a self-test; and a moto server to run it at."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from moto.server import ThreadedMotoServer
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict]:
+    """``pytest --report-dir=report_dir *args`` in the repository with emulator credentials (and no other
+    AWS_* variable); returns the finished process and its results.json."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
+    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--report-dir={report_dir}",
+                           *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    return done, json.loads((report_dir / "results.json").read_text())
+
+
+def outcomes(document: dict) -> dict[str, int]:
+    """{outcome: how many records have it} of a results document."""
+    found: dict[str, int] = {}
+    for record in document["results"]:
+        found[record["outcome"]] = found.get(record["outcome"], 0) + 1
+    return found
+
+
+@contextlib.contextmanager
+def moto_server() -> Iterator[str]:
+    """A moto server on 127.0.0.1 and a port the OS picks, for the block; yields its URL."""
+    logging.getLogger("werkzeug").disabled = True
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    try:
+        host, port = server.get_host_and_port()
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
