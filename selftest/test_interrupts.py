@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import collections
 import gc
+import json
 import os
 import signal
 import subprocess
@@ -148,7 +149,7 @@ CASES = {
 @pytest.mark.parametrize("case", CASES)
 def test_signal_stops_the_run_and_cleans_up(tmp_path, moto, bystander, case):
     signum, group, args = CASES[case]
-    run = Run(tmp_path, moto.url, *args)
+    run = Run(tmp_path, moto.url, f"--report-dir={tmp_path / 'reports'}", *args)
     moto.wait_for(lambda: moto.repositories("ecrconf-"), "the run to create a repository")
     run.signal(signum, group=group)
     status, output = run.finish()
@@ -156,6 +157,10 @@ def test_signal_stops_the_run_and_cleans_up(tmp_path, moto, bystander, case):
     assert moto.repositories("ecrconf-") == []
     assert moto.repositories(bystander) == [bystander]
     assert_clean(output)
+    document = json.loads((tmp_path / "reports" / "results.json").read_text())
+    assert document["run"]["complete"] is False and document["run"]["not_run"] > 0
+    assert "incomplete: " in (tmp_path / "reports" / "summary.md").read_text().splitlines()[0]
+    assert "ECR conformance: incomplete: " in output
 
 
 def test_ctrl_c_inside_a_hypothesis_test_stops_the_run(tmp_path, moto, bystander):
