@@ -25,7 +25,7 @@ from ecrconf.bench import measure, raw, report, runs
 
 EXIT_FAILED = 3
 EXIT_CANNOT_WRITE = 4
-TARGET = "moto-5.2.5"
+TARGET = f"moto-{version('moto')}"  # its expectations file applies
 
 
 def _parser() -> argparse.ArgumentParser:
