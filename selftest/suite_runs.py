@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import subprocess
@@ -13,17 +12,19 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
+from ecrconf import results_file
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict]:
     """``pytest --report-dir=report_dir *args`` in the repository with emulator credentials (and no other
-    AWS_* variable); returns the finished process and its results.json."""
+    AWS_* variable); returns the finished process and its results.json, checked against the format."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
     done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--report-dir={report_dir}",
                            *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
-    return done, json.loads((report_dir / "results.json").read_text())
+    return done, results_file.load(report_dir / "results.json")
 
 
 def outcomes(document: dict) -> dict[str, int]:
