@@ -8,10 +8,11 @@ cannot judge that exchange, which is a different outcome (an ERROR) from a wrong
 from __future__ import annotations
 
 import json
-import unittest
 from collections.abc import Collection
 from functools import cache
 from pathlib import Path
+
+import pytest
 
 from ecrconf import protocol, schemas
 from ecrconf.exchange import Exchange
@@ -58,10 +59,11 @@ class TargetUnresponsive(NoVerdict):
                          f"reproduce: {exchange.as_curl()}")
 
 
-class OperationUnsupported(unittest.SkipTest):
+class OperationUnsupported(pytest.skip.Exception):
     """The target does not implement the operation under test: reported apart from a failure.
 
-    A SkipTest, so that Hypothesis stops at once instead of shrinking it as a failure.
+    pytest's skip, so that Hypothesis stops at once instead of shrinking it as a failure, and so that it
+    reaches the report as itself, with its exchange (pytest would replace a unittest.SkipTest).
     """
 
     def __init__(self, exchange: Exchange):

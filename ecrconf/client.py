@@ -96,10 +96,15 @@ class EcrClient:
         except requests.exceptions.Timeout:
             response, error = None, f"timed out (connect {self.timeout[0]}s, read {self.timeout[1]}s)"
         except requests.exceptions.ConnectionError as exc:
-            response, error = None, f"connection failed: {_reason(exc)}"
+            reason = _reason(exc)
+            # Refused or unresolvable: nothing was sent. Otherwise the target dropped the connection.
+            never = reason.startswith(("ConnectionRefusedError", "gaierror", "NameResolutionError"))
+            response, error = None, f"{'could not connect' if never else 'connection failed'}: {reason}"
         except requests.exceptions.RequestException as exc:
             response, error = None, f"request failed: {_reason(exc)}"
-        return Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
+        exchange = Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
+        protocol.note_answer(exchange)
+        return exchange
 
     def call(self, operation: str, payload: object = None) -> Exchange:
         return self.send(self.prepare(operation, payload), operation)

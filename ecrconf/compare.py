@@ -13,15 +13,17 @@ Every outcome belongs to one of three classes:
 
 For an id present in both runs, with a different outcome:
 
-    before \\ now     passing          failing          neither
-    passing          changed          NEWLY FAILING    changed
-    failing          newly passing    changed          changed
-    neither          newly passing    NEWLY FAILING    changed
+    before \\ now     passing          failing          unsupported      neither
+    passing          changed          NEWLY FAILING    NEWLY FAILING    changed
+    failing          newly passing    changed          changed          changed
+    neither          newly passing    NEWLY FAILING    (see below)      changed
 
 and an id with the same outcome in both runs is unchanged. So a known deviation that is still known is
 no change; unsupported -> fail and expected-failure -> fail (the entry was removed or expired) are
-regressions; fail -> error is a change, not a regression, as is pass -> unsupported (the target now says
-it does not implement the operation; "unsupported is not failed" holds across runs too). Ids only in
+regressions; fail -> error is a change, not a regression. A check the target answered before (pass,
+expected-failure, advisory-fail, unexpected-pass) that is now unsupported is a regression: the target
+stopped implementing an operation it had (otherwise any target could hide its deviations by claiming
+not to implement the operation); skipped -> unsupported is a change. Ids only in
 the new run are "added" and ids only in the old run "removed", whatever their outcome: new or dropped
 checks are not a change of the target. A run regressed when something is newly failing.
 
@@ -75,7 +77,12 @@ def compare(old: dict, new: dict) -> dict:
     return diff
 
 
+ANSWERED = PASSING | {"expected-failure", "advisory-fail"}  # outcomes of a target that had the operation
+
+
 def _kind(was: str, now: str) -> str:
+    if now == "unsupported" and was in ANSWERED:
+        return "newly_failing"
     if now in FAILING and was not in FAILING:
         return "newly_failing"
     if now in PASSING and was not in PASSING:

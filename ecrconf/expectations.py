@@ -11,7 +11,8 @@ Keys are check ids (results.json ``id``). An entry also records the answer the f
 (``status``, and ``error``: the error type, absent when the answer had none); the deviation is known
 only while the target answers the same: another status or error type is a new failure, and no answer
 at all is an error. Regenerating lists every check that failed or failed as expected, with what this
-run received, drops those that now pass, and keeps the ``reason``, ``link`` and ``expires`` already written.
+run received, drops those that now pass, keeps the entries the run did not judge (not selected, not
+reached, errored) as they are, and keeps the ``reason``, ``link`` and ``expires`` already written.
 """
 
 from __future__ import annotations
@@ -137,6 +138,11 @@ def _entry(path: Path, test_id: str, entry: object) -> Expectation:
         if not _type_ok(value, fields[name]):
             wanted = " or ".join(_TYPE_WORDS.get(t, t.__name__) for t in fields[name])
             raise InvalidExpectations(f"{where}: {name!r} must be {wanted}, got {value!r}"[:300])
+    if "status" in entry and not 100 <= entry["status"] <= 599:
+        raise InvalidExpectations(f"{where}: 'status' must be an HTTP status (100-599), got {entry['status']}")
+    if "error" in entry and ("status" not in entry or not entry["error"]):
+        raise InvalidExpectations(f"{where}: 'error' names the error type seen with 'status'; "
+                                  "it needs a 'status' and a non-empty type")
     return Expectation(test_id, **entry)
 
 
@@ -191,13 +197,32 @@ def main(argv: list[str] | None = None) -> int:
     path = path_for(args.target)
     try:
         previous = load(path) if path.exists() else {}
-        failures = deviations_from_results(results_file.load(args.results))
+        document = results_file.load(args.results)
     except (InvalidExpectations, results_file.InvalidResults) as exc:
         print(f"ecrconf.expectations: {exc}", file=sys.stderr)
         return 4
-    path.write_text(render(args.target, failures, previous))
-    print(f"{path}: {len(failures)} deviation(s)")
+    failures = deviations_from_results(document)
+    kept = unjudged(previous, document)
+    path.write_text(render(args.target, {**kept, **failures}, previous))
+    print(f"{path}: {len(failures)} deviation(s) seen in this run, {len(kept)} kept from the file "
+          "(not judged in this run)")
     return 0
+
+
+JUDGED = frozenset({"pass", "fail", "expected-failure", "unexpected-pass"})
+
+
+def unjudged(previous: dict[str, Expectation], document: dict) -> dict[str, dict]:
+    """The entries of previous that the run did not judge strictly (absent from it: a -k selection, an
+    incomplete run; or error, skipped, unsupported, advisory-fail), in deviations_from_results' form:
+    regenerating from such a run keeps them as they are instead of dropping them."""
+    judged = {r["id"] for r in document["results"] if r["outcome"] in JUDGED}
+    kept = {}
+    for test_id, entry in previous.items():
+        if test_id not in judged:
+            kept[test_id] = {"seen": entry.seen, **({"status": entry.status} if entry.status else {}),
+                             **({"error": entry.error} if entry.error else {})}
+    return kept
 
 
 if __name__ == "__main__":

@@ -216,8 +216,8 @@ def resources(pytestconfig: pytest.Config, client: EcrClient):
     yield made
     with interrupts.deferred():  # a signal now must not cut the cleanup short
         problems = made.cleanup()
-    for problem in problems:
-        print(f"\ncleanup: {problem}")
+    # Reported with the run's verdict (reporting.py): what could not be deleted fails the run.
+    pytestconfig.stash.setdefault(reporting.LEFTOVERS, []).extend(problems)
 
 
 @pytest.fixture(scope="session")

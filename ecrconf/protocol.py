@@ -15,6 +15,8 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "InvalidAction", "NotImplemented",
                              "NotImplementedException"})
 
+_carried_out: set[str] = set()  # operations the target has answered with a 2xx in this process
+
 
 def target_header(operation: str) -> str:
     return f"{schemas.source()['targetPrefix']}.{operation}"
@@ -56,6 +58,16 @@ def media_type(exchange: Exchange) -> str | None:
     return value.split(";", 1)[0].strip().lower() if value else None
 
 
+def note_answer(exchange: Exchange) -> None:
+    """Remember that the target carried out exchange's operation, if it answered 2xx (called per request)."""
+    if exchange.status is not None and 200 <= exchange.status < 300:
+        _carried_out.add(exchange.operation)
+
+
 def not_implemented(exchange: Exchange) -> bool:
-    """Whether the target answered that it does not implement the operation at all."""
+    """Whether the target answered that it does not implement the operation at all: 501, or an error type
+    of NOT_IMPLEMENTED. Never for an operation it has already carried out in this run: a target cannot
+    stop implementing an operation half-way, so that answer is judged like any other."""
+    if exchange.operation in _carried_out:
+        return False
     return exchange.status == 501 or error_type(exchange) in NOT_IMPLEMENTED

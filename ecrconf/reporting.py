@@ -21,6 +21,8 @@ from ecrconf.report_markdown import render_markdown
 
 _requests_seen = 0
 _REQUESTS = pytest.StashKey[int]()  # requests sent so far by the test's setup, call and teardown
+# What the run created and could not delete, one line each ("<name>: not deleted, HTTP 500"), not yet reported.
+LEFTOVERS = pytest.StashKey[list[str]]()
 REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
 
 
@@ -40,6 +42,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     _requests_seen = now
     if call.when == "teardown":
         report.user_properties.append(("requests", item.stash[_REQUESTS]))
+        leftovers = item.config.stash.get(LEFTOVERS, [])
+        if leftovers:  # the session's cleanup ran in this teardown: the controller learns it from here
+            report.user_properties.append(("leftovers", list(leftovers)))
+            leftovers.clear()
 
 
 def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
@@ -79,6 +85,11 @@ class RunReport:
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.collector.pytest_runtest_logreport(report)
 
+    def leftovers(self) -> list[str]:
+        """What the run could not delete: reported by the tests' teardowns, or left in this process's
+        stash when the cleanup ran after the last test (an interrupted serial run)."""
+        return self.collector.leftovers + self.config.stash.get(LEFTOVERS, [])
+
     def document(self, exitstatus: int) -> dict:
         judged = len(self.collector.records)
         not_run = max(0, (self.collected or 0) - judged)
@@ -88,10 +99,14 @@ class RunReport:
         completeness = {"complete": not stopped and not_run == 0, "not_run": not_run}
         if stopped or not_run:
             completeness["stopped"] = stopped or "not every selected check reported a result"
-        return self.collector.document({**self.fingerprint(), **completeness, "exit_status": int(exitstatus)})
+        leftovers = {"leftovers": self.leftovers()} if self.leftovers() else {}
+        return self.collector.document({**self.fingerprint(), **completeness, **leftovers,
+                                        "exit_status": int(exitstatus)})
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        if self.leftovers() and session.exitstatus == 0:
+            session.exitstatus = exitstatus = 1  # what the run created is still there: never green
         document = self.final = self.document(exitstatus)
         if self.baseline is not None:
             self.diff = compare.compare(self.baseline, document)
@@ -131,6 +146,8 @@ class RunReport:
         if self.report_dir is not None:
             written = [name for name in REPORT_FILES if (self.report_dir / name).is_file()]
             terminalreporter.write_line(f"reports: {self.report_dir}/{', '.join(written)}")
+        for line in document["run"].get("leftovers", []):
+            terminalreporter.write_line(f"cleanup: {line}", red=True)
         verdict = outcomes.verdict(document)
         terminalreporter.write_line(f"ECR conformance: {verdict.headline}", bold=True,
                                     green=verdict.state == "passed", red=not verdict.ok)

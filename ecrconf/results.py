@@ -30,7 +30,7 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
     if excinfo is None:
         return []
     error = excinfo.value
-    if isinstance(error, pytest.skip.Exception):  # an unsupported operation arrives as a skip
+    if isinstance(error, pytest.skip.Exception) and not isinstance(error, checks.OperationUnsupported):
         return [("message", error.msg)]
     if isinstance(error, checks.ConformanceFailure):
         message = "\n".join(str(error).splitlines()[:3])
@@ -77,10 +77,12 @@ class Collector:
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
         self.requests = 0
+        self.leftovers: list[str] = []
         self.started = _now()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.requests += sum(int(v) for k, v in report.user_properties if k == "requests")
+        self.leftovers += [line for k, v in report.user_properties if k == "leftovers" for line in v]
         result = outcome(report)
         if result is None:
             return

@@ -40,9 +40,21 @@ def answer_of(error: BaseException) -> dict | None:
 def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) -> str | None:
     """Rewrite report in place as the module docstring says; returns a note for the record, or None."""
     error = call.excinfo.value if call.excinfo is not None else None
+    entry = item.stash.get(KNOWN, None)
     if isinstance(error, UNSUPPORTED):
-        _unsupported(item, error, report)
-        return None
+        if entry is None:
+            _unsupported(item, error, report)
+            return None
+        # A recorded deviation means the target implemented the operation then: this is another answer,
+        # a new deviation when a check got it, an error when a setup call did.
+        note = _not_recorded(entry, answer_of(error))
+        report.outcome = "failed"
+        if hasattr(report, "wasxfail"):
+            del report.wasxfail
+        report.longrepr = f"{error}\n{note}"
+        if isinstance(error, checks.OperationUnsupported):
+            report.user_properties.append(("verdict", "judged"))
+        return note
     excused = getattr(report, "wasxfail", None)
     note = None
     if excused is not None and report.passed:
@@ -50,7 +62,6 @@ def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) 
             del report.wasxfail  # an advisory check that holds is simply a pass
         return None
     if excused is not None and error is not None:
-        entry = item.stash.get(KNOWN, None)
         if not judged(error):
             _fail(report)  # no verdict: neither a known deviation nor advice can excuse it
         elif excused.startswith(KNOWN_PREFIX) and entry is not None:
@@ -59,8 +70,7 @@ def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) 
                 report.wasxfail = KNOWN_PREFIX + _first_line(error)
             else:
                 _fail(report)
-                note = (f"not the known deviation: {entry.test_id} is recorded as {entry.recorded()}, "
-                        f"this run received {describe_answer(answer)}")
+                note = _not_recorded(entry, answer)
     if report.failed and error is not None:
         if call.when != "call":  # the call phase is brief already (install_brief_failures)
             report.longrepr = brief(item, call.excinfo) or report.longrepr
@@ -97,6 +107,11 @@ def brief(item: pytest.Item, excinfo: pytest.ExceptionInfo) -> str | None:
     if here:
         lines.append(f"at {item.location[0]}:{here[-1].lineno + 1}")
     return "\n".join(lines)
+
+
+def _not_recorded(entry: Expectation, answer: dict | None) -> str:
+    return (f"not the known deviation: {entry.test_id} is recorded as {entry.recorded()}, "
+            f"this run received {describe_answer(answer)}")
 
 
 def _fail(report: pytest.TestReport) -> None:

@@ -76,7 +76,10 @@ SEMANTICS = {
     ("fail", "error"): "changed",
     ("error", "fail"): "changed",
     ("fail", "expected-failure"): "changed",  # accepted in the expectations file
-    ("pass", "unsupported"): "changed",  # unsupported is not failed
+    ("pass", "unsupported"): "newly_failing",  # the target stopped implementing what it did
+    ("expected-failure", "unsupported"): "newly_failing",
+    ("advisory-fail", "unsupported"): "newly_failing",
+    ("skipped", "unsupported"): "changed",
     ("pass", "expected-failure"): "changed",
     ("pass", "advisory-fail"): "changed",
     ("pass", "skipped"): "changed",

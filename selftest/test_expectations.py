@@ -92,3 +92,27 @@ def test_an_entry_holds_only_for_the_answer_it_records():
     assert untyped.matches({"status": 500, "error": None}) and not untyped.matches({"status": 500, "error": "X"})
     assert expectations.Expectation("A/x/v", "written by hand").matches({"status": 418, "error": None})
     assert typed.recorded() == "HTTP 400 RepositoryNotFoundException" and untyped.recorded() == "HTTP 500"
+
+
+@pytest.mark.parametrize("entry", ['status = 0', 'status = 99999', 'error = "X"', 'status = 400\nerror = ""'],
+                         ids=["status-0", "status-too-big", "error-without-status", "empty-error"])
+def test_an_entry_must_record_a_real_answer(tmp_path, entry):
+    path = tmp_path / "t.toml"
+    path.write_text(f'[deviations."A/x/t"]\nseen = "s"\n{entry}\n')
+    with pytest.raises(expectations.InvalidExpectations, match="'(status|error)'"):
+        expectations.load(path)
+
+
+def test_regeneration_keeps_the_entries_a_run_did_not_judge(tmp_path):
+    previous = {"A/x/absent": expectations.Expectation("A/x/absent", "old", status=400, error="E", reason="why"),
+                "A/x/errored": expectations.Expectation("A/x/errored", "old2", status=500),
+                "A/x/fixed": expectations.Expectation("A/x/fixed", "old3", status=400)}
+    document = {"results": [{"id": "A/x/errored", "outcome": "error", "message": "no response"},
+                            {"id": "A/x/fixed", "outcome": "unexpected-pass"}]}
+    kept = expectations.unjudged(previous, document)
+    assert set(kept) == {"A/x/absent", "A/x/errored"}
+    path = tmp_path / "t.toml"
+    path.write_text(expectations.render("t", {**kept, **expectations.deviations_from_results(document)}, previous))
+    again = expectations.load(path)
+    assert set(again) == {"A/x/absent", "A/x/errored"}
+    assert (again["A/x/absent"].status, again["A/x/absent"].error, again["A/x/absent"].reason) == (400, "E", "why")
