@@ -22,6 +22,14 @@ _sent = 0
 _sent_lock = threading.Lock()
 
 
+_timeouts_in_a_row = 0
+
+
+def timeouts_in_a_row() -> int:
+    """How many requests in a row, the latest included, got no answer before the read timeout."""
+    return _timeouts_in_a_row
+
+
 def requests_sent() -> int:
     """Requests sent by every client in this process so far."""
     return _sent
@@ -85,7 +93,7 @@ class EcrClient:
         signed = "Authorization" in prepared.headers and not altered
         request = Request(prepared.method or "POST", prepared.url or self.endpoint, dict(prepared.headers),
                           body, signed_as_sent=signed)
-        global _sent
+        global _sent, _timeouts_in_a_row
         with _sent_lock:
             _sent += 1
         start = time.monotonic()
@@ -102,6 +110,7 @@ class EcrClient:
             response, error = None, f"{'could not connect' if never else 'connection failed'}: {reason}"
         except requests.exceptions.RequestException as exc:
             response, error = None, f"request failed: {_reason(exc)}"
+        _timeouts_in_a_row = _timeouts_in_a_row + 1 if error and error.startswith("timed out") else 0
         exchange = Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
         protocol.note_answer(exchange)
         return exchange

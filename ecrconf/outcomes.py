@@ -99,7 +99,9 @@ def verdict(results: dict) -> Verdict:
     if run.get("complete") is False:
         missing = run.get("not_run", 0)
         why = run.get("stopped") or "the run was stopped"
-        return Verdict("incomplete", False, f"{why}; {missing} of {n + missing} checks did not run"
+        ran = (f"{missing} of {n + missing} checks did not run" if missing
+               else f"all {n} checks reported" if n else "no check ran")
+        return Verdict("incomplete", False, f"{why}; {ran}"
                        + (f"; {', '.join(problems)}" if problems else "") + (f"; {passing}" if n else ""))
     if n == 0:
         return Verdict("failed", False, "no checks ran")

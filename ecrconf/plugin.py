@@ -78,6 +78,9 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     opt = config.option
     if hasattr(config, "workerinput") or _informational(opt):
         return None
+    if opt.report_dir:  # first: a run that stops early must not leave an earlier run's reports standing
+        options.check_report_dir(opt.report_dir)
+        reporting.clear_reports(opt.report_dir)
     if opt.endpoint:
         _, had_userinfo = strip_userinfo(opt.endpoint)
         try:
@@ -87,8 +90,6 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         if had_userinfo:
             sys.stderr.write("ecrconf: the user:password in --endpoint is ignored; "
                              "SigV4 credentials come from the AWS credential chain\n")
-    if opt.report_dir:
-        options.check_report_dir(opt.report_dir)
     if opt.fail_on_regression and not opt.baseline:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     config.stash[EXPECTATIONS] = options.choose_expectations(opt, opt.target or ("" if opt.endpoint else EmbeddedMoto.name()))

@@ -15,7 +15,7 @@ CONTENT_TYPE = "application/x-amz-json-1.1"
 NOT_IMPLEMENTED = frozenset({"UnknownOperationException", "InvalidAction", "NotImplemented",
                              "NotImplementedException"})
 
-_carried_out: set[str] = set()  # operations the target has answered with a 2xx in this process
+_carried_out: set[tuple[str, str]] = set()  # (endpoint URL, operation) answered with a 2xx in this process
 
 
 def target_header(operation: str) -> str:
@@ -61,13 +61,13 @@ def media_type(exchange: Exchange) -> str | None:
 def note_answer(exchange: Exchange) -> None:
     """Remember that the target carried out exchange's operation, if it answered 2xx (called per request)."""
     if exchange.status is not None and 200 <= exchange.status < 300:
-        _carried_out.add(exchange.operation)
+        _carried_out.add((exchange.request.url, exchange.operation))
 
 
 def not_implemented(exchange: Exchange) -> bool:
     """Whether the target answered that it does not implement the operation at all: 501, or an error type
     of NOT_IMPLEMENTED. Never for an operation it has already carried out in this run: a target cannot
     stop implementing an operation half-way, so that answer is judged like any other."""
-    if exchange.operation in _carried_out:
+    if (exchange.request.url, exchange.operation) in _carried_out:
         return False
     return exchange.status == 501 or error_type(exchange) in NOT_IMPLEMENTED

@@ -24,6 +24,9 @@ _REQUESTS = pytest.StashKey[int]()  # requests sent so far by the test's setup, 
 # What the run created and could not delete, one line each ("<name>: not deleted, HTTP 500"), not yet reported.
 LEFTOVERS = pytest.StashKey[list[str]]()
 REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
+# A target that lets this many requests in a row time out has stopped answering: the run stops there
+# (incomplete) instead of waiting out every remaining request.
+GIVE_UP_AFTER_TIMEOUTS = 3
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
@@ -37,6 +40,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # Every request this process sends falls in some test's phase (session fixtures in the first test's
     # setup and the last one's teardown), so the tests' counts add up to the run's. JUnit writes the
     # properties of the teardown report: it carries the test's total, one "requests" property per test.
+    if client.timeouts_in_a_row() >= GIVE_UP_AFTER_TIMEOUTS and not item.session.shouldstop:
+        item.session.shouldstop = f"the target stopped answering: {client.timeouts_in_a_row()} requests in a row timed out"
     now = client.requests_sent()
     item.stash[_REQUESTS] = item.stash.get(_REQUESTS, 0) + now - _requests_seen
     _requests_seen = now
@@ -151,6 +156,12 @@ class RunReport:
         verdict = outcomes.verdict(document)
         terminalreporter.write_line(f"ECR conformance: {verdict.headline}", bold=True,
                                     green=verdict.state == "passed", red=not verdict.ok)
+
+
+def clear_reports(report_dir: Path) -> None:
+    """Remove an earlier run's report files (REPORT_FILES only, nothing else) from report_dir."""
+    for name in REPORT_FILES:
+        (report_dir / name).unlink(missing_ok=True)
 
 
 def _stopped(session: pytest.Session | None, exitstatus: int) -> str | None:

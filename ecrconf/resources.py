@@ -19,6 +19,9 @@ from ecrconf.exchange import Exchange
 from ecrconf.images import Image
 
 
+_GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
+
+
 class SetupFailed(NoVerdict):
     """A call made to set a test up did not succeed; the test did not run."""
 
@@ -119,6 +122,9 @@ class Resources:
             created = list(self._created.items())
         problems = []
         for name, registry_id in created:
+            if problems and problems[-1].endswith(_GAVE_UP):
+                problems.append(f"{name}: not deleted, {_GAVE_UP}")
+                continue
             payload = {"repositoryName": name, "force": True}
             if registry_id:
                 payload["registryId"] = registry_id
@@ -130,6 +136,8 @@ class Resources:
             if exchange.status == 200 or protocol.error_type(exchange) == "RepositoryNotFoundException":
                 with self._lock:
                     self._created.pop(name, None)
+            elif exchange.status is None and (exchange.transport_error or "").startswith("timed out"):
+                problems.append(f"{name}: not deleted, {_GAVE_UP}")  # no use waiting out each of the rest
             else:
                 problems.append(f"{name}: not deleted, {_outcome(exchange)}")
         return problems

@@ -42,10 +42,12 @@ class FaultyProxy:
     def _decide(self, operation: str) -> object:
         with self._lock:
             self.requests += 1
-            decision = self.policy(operation, self.requests)
-            if decision == "close":
+            n = self.requests
+        decision = self.policy(operation, n)  # outside the lock: a policy may take its time
+        if decision == "close":
+            with self._lock:
                 self.dropped += 1
-            return decision
+        return decision
 
     def _handler(self) -> type[http.server.BaseHTTPRequestHandler]:
         proxy = self

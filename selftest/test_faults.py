@@ -9,6 +9,7 @@ what answers is not moto's recorded behaviour.
 from __future__ import annotations
 
 import re
+import time
 import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
@@ -120,3 +121,31 @@ def test_a_fault_inside_a_hypothesis_test_ends_it_at_its_first_example(moto, tmp
     assert outcomes(document) == {"error": 2} and pytest_counts(done.stdout) == {"errors": 2}
     assert proxy.dropped == 2, "Hypothesis retried or shrank an unanswered request"
     assert "no verdict (TargetUnresponsive)" in done.stdout and "Traceback" not in done.stdout
+
+
+def test_a_target_that_stops_answering_in_time_ends_the_run(moto, tmp_path):
+    def scans_hang(operation: str, n: int) -> str:
+        if operation == "StartImageScan":
+            time.sleep(3)
+            return "close"
+        return "forward"
+
+    with FaultyProxy(moto, scans_hang) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "--request-timeout=2")
+    run = document["run"]
+    assert done.returncode == 2, done.stdout[-2000:]
+    assert run["complete"] is False and run["stopped"].endswith("3 requests in a row timed out")
+    assert run["not_run"] > 50 and "expected-failure" not in outcomes(document)
+
+
+def test_what_the_run_cannot_delete_is_named_and_fails_it(moto, tmp_path):
+    def deletes_fail(operation: str, n: int):
+        return (500, {"__type": "ServerException", "message": "no"}) if operation == "DeleteRepository" else "forward"
+
+    with FaultyProxy(moto, deletes_fail) as proxy:
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k", "second_scan or fresh_image")
+    left = document["run"]["leftovers"]
+    assert done.returncode == 1 and outcomes(document) == {"pass": 5}
+    assert left and all("not deleted, HTTP 500 ServerException" in line for line in left)
+    assert f"cleanup: {left[0]}" in done.stdout
+    assert "created and not deleted" in (tmp_path / "summary.md").read_text().splitlines()[0]

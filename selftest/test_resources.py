@@ -211,11 +211,23 @@ def test_layer_already_exists_on_complete_is_accepted(recorder, resources):
     (400, {"__type": "InvalidAction", "message": "Unknown action"}),
     (400, {"__type": "com.amazon.coral.service#UnknownOperationException"}),
 ])
-def test_a_target_without_layer_upload_is_named_as_such(recorder, resources, status, body):
+def test_a_target_without_layer_upload_is_named_as_such(recorder, resources, status, body, monkeypatch):
+    # The recorder passes each call on to moto, which carries it out: the target here never did.
+    monkeypatch.setattr(protocol, "_carried_out", set())
+    monkeypatch.setattr(protocol, "note_answer", lambda exchange: None)
     recorder.rewrite["InitiateLayerUpload"] = answer(status, body)
     with pytest.raises(OperationNotImplemented, match="^InitiateLayerUpload: the target does not implement it") as raised:
         resources.fresh_image()
     assert raised.value.operation == "InitiateLayerUpload"
+
+
+def test_an_operation_carried_out_cannot_turn_unsupported(recorder, resources, monkeypatch):
+    monkeypatch.setattr(protocol, "_carried_out", set())
+    resources.fresh_image()  # InitiateLayerUpload carried out
+    recorder.rewrite["InitiateLayerUpload"] = answer(501, {"message": "a gateway's 501"})
+    with pytest.raises(SetupFailed, match="InitiateLayerUpload failed during setup: HTTP 501") as raised:
+        resources.fresh_image()
+    assert not isinstance(raised.value, OperationNotImplemented)
 
 
 def test_a_prefix_that_makes_invalid_names_is_refused(client):
