@@ -29,6 +29,11 @@ REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
 GIVE_UP_AFTER_TIMEOUTS = 3
 
 
+def pytest_sessionstart(session: pytest.Session) -> None:
+    global _requests_seen
+    _requests_seen = client.requests_sent()  # the start-up probe is no test's request
+
+
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     global _requests_seen

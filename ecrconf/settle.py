@@ -97,10 +97,13 @@ def brief(item: pytest.Item, excinfo: pytest.ExceptionInfo) -> str | None:
     """A failure as a user reads it: its own text (received, expected, the exchange, a reproduction),
     Hypothesis's notes and the test's line, no harness locals. None for an exception that is not a
     ConformanceFailure or NoVerdict, or when the user chose a traceback style (--tb)."""
-    error = excinfo.value
+    error, kind = excinfo.value, None
+    if isinstance(error, BaseExceptionGroup) and error.exceptions:  # Hypothesis's Flaky: no verdict
+        kind = "no verdict (flaky: the target answered otherwise when the example was replayed)"
+        error = error.exceptions[0]
     if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, checks.NoVerdict)):
         return None
-    kind = "deviation" if judged(error) else "no verdict"
+    kind = kind or ("deviation" if judged(error) else "no verdict")
     lines = [f"{kind} ({type(error).__name__}): {str(error).strip()}"]
     lines += [str(n) for n in getattr(error, "__notes__", ())]
     here = [entry for entry in excinfo.traceback if entry.path == item.path]
