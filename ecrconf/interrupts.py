@@ -73,13 +73,15 @@ def install(*, worker: bool, on_abandon: Callable[[str], None]) -> None:
 
 
 def uninstall() -> None:
-    """Give the signals back the handlers they had before install()."""
+    """Give the signals back the handlers they had before install(), and forget any stop requested:
+    after it, check() raises nothing (a later pytest session in this process starts afresh)."""
+    global _state
     if threading.current_thread() is not threading.main_thread():
         return
     for signum, previous in _state.installed.items():
         if signal.getsignal(signum) is _handle:
             signal.signal(signum, previous)
-    _state.installed.clear()
+    _state = _State()
 
 
 def requested() -> int | None:

@@ -289,3 +289,17 @@ class TestInProcess:
         thread.start()
         thread.join(WAIT)
         assert raised == []
+
+
+def test_uninstalled_no_stop_is_left_pending():
+    """A stop requested in one pytest session of a process must not stop the next (an in-process run)."""
+    interrupts.install(worker=False, on_abandon=lambda line: None)
+    try:
+        with interrupts.deferred():
+            os.kill(os.getpid(), signal.SIGTERM)
+            for _ in range(3):
+                pass
+    finally:
+        interrupts.uninstall()
+    assert interrupts.requested() is None
+    interrupts.check()
