@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 
 from ecrconf import evidence, expectations
-from ecrconf.exchange import printable
 from ecrconf.target import is_target_name
 
 
@@ -44,7 +43,7 @@ def target_name(text: str) -> str:
     ``/tmp/x/evil`` or ``../x`` is refused, pytest.UsageError (one line, exit 4; see positive_seconds)."""
     if not is_target_name(text):
         raise pytest.UsageError(f"--target must be 1-100 letters, digits, '.', '_' or '-', starting with a "
-                                f"letter or digit, got {printable(text)!r}")
+                                f"letter or digit, got {text!r}")
     return text
 
 
