@@ -106,7 +106,11 @@ def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
         return None, "--expectations=none"
     if opt.expectations:
         path = Path(opt.expectations)
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a name too long for the file system
+            raise pytest.UsageError(f"--expectations file cannot be read: {exc.strerror or exc}") from None
+        if not found:
             raise pytest.UsageError(f"--expectations file not found: {path}")
     elif not target_name:
         return None, "no --target"

@@ -456,3 +456,8 @@ def test_signal_while_probing_a_hanging_endpoint(signum):
                 run.wait()
     done = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
     assert_one_line(done, 2, f"ecrconf: interrupted while probing http://127.0.0.1:{port}")
+
+
+def test_expectations_file_name_too_long(tmp_path):
+    assert_one_line(run_suite(f"--expectations={tmp_path / ('x' * 300)}", "--collect-only"), 4,
+                    "--expectations file cannot be read")
