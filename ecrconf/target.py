@@ -185,7 +185,7 @@ def probe(client) -> None:
     if exchange.response is None:
         raise TargetUnusable(f"cannot reach {client.endpoint}: {exchange.transport_error}", EXIT_UNREACHABLE)
     if not isinstance(exchange.body, dict) and protocol.media_type(exchange) != protocol.CONTENT_TYPE:
-        ctype = exchange.response.header("content-type") or "no Content-Type"
+        ctype = printable(exchange.response.header("content-type") or "no Content-Type")
         raise TargetUnusable(
             f"{client.endpoint} answered DescribeRepositories with HTTP {exchange.status} ({ctype}), "
             "not awsJson1_1: is this an ECR endpoint?", EXIT_NOT_ECR)

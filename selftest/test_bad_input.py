@@ -17,7 +17,7 @@ from ecrconf import checks, expectations
 from ecrconf.client import _reason as client_reason
 from ecrconf.exchange import Exchange, Request, Response, printable
 from ecrconf.options import positive_seconds
-from ecrconf.target import Target, is_real_aws, strip_userinfo, validate_endpoint
+from ecrconf.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
 from selftest.reference import Behaviour, ReferenceEcr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -461,3 +461,15 @@ def test_signal_while_probing_a_hanging_endpoint(signum):
 def test_expectations_file_name_too_long(tmp_path):
     assert_one_line(run_suite(f"--expectations={tmp_path / ('x' * 300)}", "--collect-only"), 4,
                     "--expectations file cannot be read")
+
+
+def test_probe_shows_no_raw_control_character_of_the_content_type():
+    class Client:
+        endpoint = "http://127.0.0.1:1"
+
+        def call(self, operation, payload):
+            return hostile_exchange()  # HTTP 500, a body that is not JSON, an ESC in its Content-Type
+
+    with pytest.raises(TargetUnusable) as raised:
+        probe(Client())
+    assert "\x1b" not in str(raised.value) and "\\x1b[31m" in str(raised.value)
