@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf import protocol, schemas
-from ecrconf.exchange import Exchange
+from ecrconf.exchange import Exchange, printable
 
 COMMON_ERRORS_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "common_errors.json"
 VALIDATION_ERRORS = frozenset({"InvalidParameterException", "ValidationException"})
@@ -30,7 +30,8 @@ class ConformanceFailure(AssertionError):
         self.title = title
         self.received = received
         self.exchange = exchange
-        lines = [title, f"Received: {received}", f"Expected: {expected}"]
+        # Any of the three can quote the target (a body, an error type, a header): shown printable.
+        lines = [printable(title), f"Received: {printable(received)}", f"Expected: {printable(expected)}"]
         if exchange is not None:
             lines += [exchange.describe(), f"reproduce: {exchange.as_curl()}"]
         super().__init__("\n".join(lines))
@@ -55,7 +56,8 @@ def answer_seen(exchange: Exchange | None) -> dict | None:
 class TargetUnresponsive(NoVerdict):
     def __init__(self, exchange: Exchange):
         self.exchange = exchange
-        super().__init__(f"{exchange.operation}: no response from the target: {exchange.transport_error}\n"
+        super().__init__(f"{exchange.operation}: no response from the target: "
+                         f"{printable(str(exchange.transport_error))}\n"
                          f"reproduce: {exchange.as_curl()}")
 
 
@@ -175,4 +177,4 @@ def _outcome(exchange: Exchange) -> str:
     error = protocol.error_type(exchange)
     suffix = f" {error}" if error else ""
     body = exchange.response.body[:200].decode("utf-8", errors="replace") if exchange.response else ""
-    return f"HTTP {exchange.status}{suffix} {body}".strip()
+    return printable(f"HTTP {exchange.status}{suffix} {body}".strip())

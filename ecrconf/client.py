@@ -16,7 +16,7 @@ import requests
 from requests_aws4auth import AWS4Auth
 
 from ecrconf import interrupts, protocol
-from ecrconf.exchange import Exchange, Request, Response
+from ecrconf.exchange import Exchange, Request, Response, printable
 
 _sent = 0
 _sent_lock = threading.Lock()
@@ -120,7 +120,8 @@ class EcrClient:
 
 
 def _reason(exc: BaseException) -> str:
-    """The innermost cause of a requests error, in one line."""
+    """The innermost cause of a requests error, in one printable line (it can quote the target's bytes,
+    as http.client's BadStatusLine does: see ecrconf.exchange.printable)."""
     while exc.__context__ is not None and exc.__context__ is not exc:
         exc = exc.__context__
-    return f"{type(exc).__name__}: {exc}".splitlines()[0][:200]
+    return printable(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])

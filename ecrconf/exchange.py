@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import shlex
+import unicodedata
 from dataclasses import dataclass, field
 
 EXCERPT = 600
@@ -12,6 +13,27 @@ CURL_BODY_LIMIT = 16 * 1024
 _SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 _CREDENTIAL = re.compile(r"(Credential=)([^/,\s]{4})[^/,\s]*")
 SECRET_HEADERS = {"x-amz-security-token"}
+# Besides category Cc (C0, DEL, C1): line and paragraph separators, and the bidi embeddings, overrides
+# and isolates that can make a line read other than it is (Unicode TR #9; CVE-2021-42574 "Trojan Source").
+_INVISIBLE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_KEPT = frozenset("\n\t")
+
+
+def printable(text: str) -> str:
+    """text with every control character but newline and tab shown as an escape (``\\x1b``, ``\\u202e``).
+
+    For any text a target controls (bodies, headers, transport errors) before it reaches a console or a
+    report: an ESC sequence could clear the screen and draw a fake verdict, a NUL or CR hide what came
+    before it. Controls are Unicode category Cc (C0, DEL, C1 U+0080-U+009F), U+2028/U+2029 and the bidi
+    controls U+202A-U+202E, U+2066-U+2069. Other text, including non-ASCII letters, is unchanged.
+    """
+    return "".join(_escaped(ch) if (ch in _INVISIBLE or unicodedata.category(ch) == "Cc") and ch not in _KEPT
+                   else ch for ch in text)
+
+
+def _escaped(ch: str) -> str:
+    code = ord(ch)
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
 def redact_header(name: str, value: str) -> str:
@@ -23,8 +45,9 @@ def redact_header(name: str, value: str) -> str:
 
 
 def _excerpt(body: bytes) -> str:
+    """The start of a body as one printable text (see printable): at most EXCERPT characters of it."""
     text = body.decode("utf-8", errors="replace")
-    return text if len(text) <= EXCERPT else text[:EXCERPT] + f"… ({len(body)} bytes)"
+    return printable(text) if len(text) <= EXCERPT else printable(text[:EXCERPT]) + f"… ({len(body)} bytes)"
 
 
 @dataclass(frozen=True)
@@ -79,8 +102,8 @@ class Exchange:
     def got(self) -> str:
         """The response (or its absence) in one short line."""
         if self.response is None:
-            return f"no response ({self.transport_error}) after {self.elapsed:.2f}s"
-        ctype = self.response.header("content-type") or "no Content-Type"
+            return f"no response ({printable(str(self.transport_error))}) after {self.elapsed:.2f}s"
+        ctype = printable(self.response.header("content-type") or "no Content-Type")
         return f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}"
 
     def describe(self) -> str:

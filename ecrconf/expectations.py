@@ -194,6 +194,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("target")
     parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)
+    from ecrconf.target import is_target_name  # here: ecrconf.target imports the HTTP client
+    if not is_target_name(args.target):  # a path such as ../x would write outside expectations/
+        print(f"ecrconf.expectations: TARGET must be 1-100 letters, digits, '.', '_' or '-', starting with "
+              f"a letter or digit, got {args.target!r}", file=sys.stderr)
+        return 4
     path = path_for(args.target)
     try:
         previous = load(path) if path.exists() else {}

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf import evidence, expectations
+from ecrconf.target import is_target_name
 
 
 def positive_seconds(text: str) -> float:
@@ -37,6 +38,23 @@ def evidence_level(text: str) -> str:
     return text
 
 
+def target_name(text: str) -> str:
+    """A --target name (ecrconf.target.TARGET_NAME): it picks expectations/NAME.toml, so a path such as
+    ``/tmp/x/evil`` or ``../x`` is refused, pytest.UsageError (one line, exit 4; see positive_seconds)."""
+    if not is_target_name(text):
+        raise pytest.UsageError(f"--target must be 1-100 letters, digits, '.', '_' or '-', starting with a "
+                                f"letter or digit, got {text!r}")
+    return text
+
+
+def report_dir(text: str) -> Path:
+    """A --report-dir path; an empty one (which would write into the current directory unasked) is
+    pytest.UsageError, one line (see positive_seconds)."""
+    if not text.strip():
+        raise pytest.UsageError("--report-dir must name a directory, got an empty value")
+    return Path(text)
+
+
 def add(parser: pytest.Parser) -> None:
     """Register the suite's options (pytest_addoption). Their names collide with no common plugin's."""
     group = parser.getgroup("ecr", "ECR conformance")
@@ -44,7 +62,7 @@ def add(parser: pytest.Parser) -> None:
     option("--endpoint", metavar="URL", help="ECR endpoint to test (default: an embedded moto server)")
     option("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
     option("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
-    option("--target", metavar="NAME",
+    option("--target", type=target_name, metavar="NAME",
         help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")
     option("--expectations", metavar="FILE",
         help="known-deviations file to apply (overrides --target); 'none' applies none")
@@ -56,7 +74,7 @@ def add(parser: pytest.Parser) -> None:
         help="read timeout of one request (default 30)")
     option("--scan-timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
         help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
-    option("--report-dir", type=Path, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
+    option("--report-dir", type=report_dir, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
     option("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
     option("--fail-on-regression", action="store_true",
         help="with --baseline: exit non-zero only when something regressed")
@@ -65,15 +83,17 @@ def add(parser: pytest.Parser) -> None:
 
 
 def check_report_dir(path: Path) -> None:
-    """Create --report-dir and prove it writable now, not after the run. Raises pytest.UsageError."""
-    if path.exists() and not path.is_dir():
-        raise pytest.UsageError(f"--report-dir {path} exists and is not a directory")
+    """Create --report-dir and prove it writable now, not after the run. Raises pytest.UsageError, also
+    for any OSError of the file system (a name too long, a permission, a file in the way)."""
     try:
+        if path.exists() and not path.is_dir():
+            raise pytest.UsageError(f"--report-dir {path} exists and is not a directory")
         path.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=path):
             pass
     except OSError as exc:
-        raise pytest.UsageError(f"--report-dir {path} cannot be written: {exc.strerror or exc}") from None
+        shown = path if len(str(path)) <= 100 else f"{str(path)[:100]}…"
+        raise pytest.UsageError(f"--report-dir {shown} cannot be written: {exc.strerror or exc}") from None
 
 
 def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
@@ -86,7 +106,11 @@ def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
         return None, "--expectations=none"
     if opt.expectations:
         path = Path(opt.expectations)
-        if not path.is_file():
+        try:
+            found = path.is_file()
+        except OSError as exc:  # a name too long for the file system
+            raise pytest.UsageError(f"--expectations file cannot be read: {exc.strerror or exc}") from None
+        if not found:
             raise pytest.UsageError(f"--expectations file not found: {path}")
     elif not target_name:
         return None, "no --target"

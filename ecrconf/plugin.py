@@ -82,9 +82,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         options.check_report_dir(opt.report_dir)
         reporting.clear_reports(opt.report_dir)
     if opt.endpoint:
-        _, had_userinfo = strip_userinfo(opt.endpoint)
         try:
-            opt.endpoint = validate_endpoint(opt.endpoint)  # without the userinfo
+            endpoint = validate_endpoint(opt.endpoint)  # without the userinfo; a malformed URL raises
+            _, had_userinfo = strip_userinfo(opt.endpoint)
+            opt.endpoint = endpoint
         except ValueError as exc:
             raise pytest.UsageError(str(exc)) from None
         if had_userinfo:
@@ -101,12 +102,28 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
             raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: the suite creates and deletes "
                                  "repositories there; pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
         if not opt.collectonly:
-            probe(_client(config, target))
+            _probe(config, target)
     except TargetUnusable as exc:
         sys.stderr.write(f"ecrconf: {exc}\n")
         return exc.exit_status
+    except KeyboardInterrupt:  # Ctrl-C, or (see _probe) SIGTERM/SIGHUP, while the probe waits
+        sys.stderr.write(f"ecrconf: interrupted while probing {target.redacted_endpoint()}\n")
+        return pytest.ExitCode.INTERRUPTED
     config.stash[TARGET] = target
     return None
+
+
+def _probe(config: pytest.Config, target: Target) -> None:
+    """probe() the target with the suite's stop signals raising KeyboardInterrupt (ecrconf.interrupts).
+
+    pytest_cmdline_main runs before pytest_configure, where the run installs its own handlers: without
+    these, SIGTERM or SIGHUP would end the process silently while the probe waits on a hanging endpoint.
+    """
+    interrupts.install(worker=False, on_abandon=lambda line: sys.stderr.write(line + "\n"))
+    try:
+        probe(_client(config, target))
+    finally:
+        interrupts.uninstall()
 
 
 def _informational(opt) -> bool:

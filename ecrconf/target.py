@@ -8,10 +8,12 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
 from ecrconf.client import Credentials
+from ecrconf.exchange import printable
 
 # pytest uses 0-5; these tell apart why a run could not start.
 EXIT_NO_CREDENTIALS = 6
@@ -20,6 +22,15 @@ EXIT_NOT_ECR = 8
 EXIT_NEEDS_CONSENT = 9
 
 EMBEDDED_CREDENTIALS = Credentials("testing", "testing")
+
+# A target name is a file name under expectations/ (NAME.toml): no separator, no leading dot, so that
+# no name reaches outside that directory, and short enough for any file system (255 bytes a name).
+TARGET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
+
+
+def is_target_name(name: str) -> bool:
+    """Whether name may name a target (TARGET_NAME: letters, digits, '.', '_', '-', at most 100)."""
+    return TARGET_NAME.fullmatch(name) is not None
 
 
 class TargetUnusable(Exception):
@@ -38,6 +49,8 @@ class Target:
     def redacted_endpoint(self) -> str:
         parts = urlsplit(self.endpoint)
         host = parts.hostname or ""
+        if ":" in host:  # an IPv6 address keeps its brackets: http://[::1]:80
+            host = f"[{host}]"
         netloc = host + (f":{parts.port}" if parts.port else "")
         return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
@@ -56,21 +69,38 @@ def strip_userinfo(url: str) -> tuple[str, bool]:
 
 
 def validate_endpoint(endpoint: str) -> str:
-    """The endpoint as the suite uses it: an http(s) URL with a host and a valid port, no userinfo.
+    """The endpoint as the suite uses it: an http(s) URL with a host and a valid port, no userinfo, no
+    query, no fragment, its host in ASCII (the ``idna`` codec, IDNA 2003: an internationalised name becomes
+    its ``xn--`` form and the ideographic and fullwidth full stops U+3002, U+FF0E, U+FF61 become dots, so
+    that ``api．ecr．us-east-1．amazonaws．com`` is the AWS host it names; requests would refuse it).
 
     Raises ValueError with a one-line message that never repeats the URL's userinfo (nor, when the URL
-    is malformed, anything of the URL but its scheme: a mistyped password may sit anywhere in it).
+    is malformed, anything of the URL but its scheme: a mistyped password may sit anywhere in it), nor its
+    query (a presigned URL carries a session token there).
     """
-    endpoint, _ = strip_userinfo(endpoint)
-    parts = urlsplit(endpoint)
+    try:
+        endpoint, _ = strip_userinfo(endpoint)
+        parts = urlsplit(endpoint)
+    except ValueError:  # an unclosed "[" of an IPv6 address
+        raise ValueError("--endpoint is not a valid URL (an IPv6 address must be closed by ']')") from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         shown = f"scheme {parts.scheme!r}" if parts.scheme else "no scheme"
         raise ValueError(f"--endpoint must be an http:// or https:// URL with a host (got {shown})")
     try:
-        parts.port
+        port = parts.port
     except ValueError:
-        raise ValueError(f"--endpoint has an invalid port (host {parts.hostname})") from None
-    return endpoint
+        raise ValueError(f"--endpoint has an invalid port (host {printable(parts.hostname)})") from None
+    if parts.query or parts.fragment:
+        raise ValueError(f"--endpoint must have no query string and no fragment (host {printable(parts.hostname)})")
+    if ":" in parts.hostname:  # an IPv6 address, already ASCII: kept with its brackets
+        return endpoint
+    try:
+        host = parts.hostname.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise ValueError(f"--endpoint host {printable(parts.hostname)!r} is not a valid host name "
+                         "(an empty label, or one longer than 63 characters?)") from None
+    netloc = host + (f":{port}" if port is not None else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
 @functools.cache
@@ -155,7 +185,7 @@ def probe(client) -> None:
     if exchange.response is None:
         raise TargetUnusable(f"cannot reach {client.endpoint}: {exchange.transport_error}", EXIT_UNREACHABLE)
     if not isinstance(exchange.body, dict) and protocol.media_type(exchange) != protocol.CONTENT_TYPE:
-        ctype = exchange.response.header("content-type") or "no Content-Type"
+        ctype = printable(exchange.response.header("content-type") or "no Content-Type")
         raise TargetUnusable(
             f"{client.endpoint} answered DescribeRepositories with HTTP {exchange.status} ({ctype}), "
             "not awsJson1_1: is this an ECR endpoint?", EXIT_NOT_ECR)

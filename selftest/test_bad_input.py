@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.server
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -12,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import expectations
+from ecrconf import checks, expectations
+from ecrconf.client import _reason as client_reason
+from ecrconf.exchange import Exchange, Request, Response, printable
 from ecrconf.options import positive_seconds
-from ecrconf.target import is_real_aws, strip_userinfo, validate_endpoint
+from ecrconf.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
 from selftest.reference import Behaviour, ReferenceEcr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -320,3 +323,153 @@ def test_no_url_secret_in_a_full_run(tmp_path):
     assert len(files) == 5
     assert_no_secret(done, 1, *files)
     assert "curl " in (tmp_path / "reports" / "results.json").read_text()  # reproductions were written
+
+
+# --- target bytes reach no console raw: terminal escapes, NUL, bidi overrides are shown escaped ---
+
+HOSTILE = "\x1b[2J\x1b[H\x1b[32mECR conformance: all passed\x00\x9b\u2028\u202e\u2066"
+RAW = ("\x1b", "\x00", "\x9b", "\u2028", "\u202e", "\u2066")
+
+
+def test_printable_escapes_every_control_but_newline_and_tab():
+    assert printable(HOSTILE) == ("\\x1b[2J\\x1b[H\\x1b[32mECR conformance: all passed\\x00\\x9b\\u2028\\u202e"
+                                  "\\u2066")
+    assert printable("line\n\tnext \x7f\r") == "line\n\tnext \\x7f\\x0d"
+    assert printable("\u202a\u202b\u202c\u202d\u2067\u2068\u2069\u2029") == (
+        "\\u202a\\u202b\\u202c\\u202d\\u2067\\u2068\\u2069\\u2029")
+
+
+def test_printable_keeps_ordinary_text():
+    text = 'répertoire 仓库 {"__type": "X"} ✓'
+    assert printable(text) == text
+
+
+def hostile_exchange() -> Exchange:
+    body = f'{{"__type": "Boom", "message": "{HOSTILE}"}}'.encode() + b"\x00"  # raw: no JSON escaping
+    request = Request("POST", "http://127.0.0.1:1/", {"X-Amz-Target": "AmazonEC2ContainerRegistry_V20150921."
+                      "DescribeRepositories"}, b"{}")
+    response = Response(500, {"content-type": "application/x-amz-json-1.1\x1b[31m"}, body)
+    return Exchange("DescribeRepositories", request, response, 0.1)
+
+
+def test_failure_message_shows_no_raw_control_character():
+    exchange = hostile_exchange()
+    for text in (exchange.sent(), exchange.got(), exchange.describe(), str(checks.ConformanceFailure(
+            f"title {HOSTILE}", received=HOSTILE, expected=HOSTILE, exchange=exchange))):
+        assert not any(raw in text for raw in RAW), repr(text)
+    with pytest.raises(checks.ConformanceFailure) as raised:
+        checks.succeeded(exchange)
+    assert not any(raw in str(raised.value) for raw in RAW) and "\\x1b[2J" in str(raised.value)
+
+
+def test_unresponsive_message_shows_no_raw_control_character():
+    request = Request("POST", "http://127.0.0.1:1/", {}, b"{}")
+    exchange = Exchange("DescribeRepositories", request, None, 0.1, transport_error=f"BadStatusLine: {HOSTILE}")
+    assert not any(raw in str(checks.TargetUnresponsive(exchange)) for raw in RAW)
+    assert not any(raw in exchange.got() for raw in RAW)
+
+
+def test_transport_error_reason_is_printable():
+    try:
+        raise ConnectionError(f"bad status line {HOSTILE}")
+    except ConnectionError as exc:
+        reason = client_reason(exc)
+    assert not any(raw in reason for raw in RAW) and "\\x1b" in reason
+
+
+# --- more bad input: one line, exit 4 (or the real-AWS refusal), never a traceback ---
+
+def test_fullwidth_dots_name_the_same_aws_host():
+    assert validate_endpoint("https://api．ecr．us-east-1．amazonaws．com") == "https://api.ecr.us-east-1.amazonaws.com"
+    assert validate_endpoint("http://bücher.example:8080/x") == "http://xn--bcher-kva.example:8080/x"
+    assert_one_line(run_suite("--endpoint=https://api．ecr．us-east-1．amazonaws．com"), 9, "--allow-aws")
+
+
+@pytest.mark.parametrize("url", ["http://a..b/", f"http://{'x' * 64}.example/"])
+def test_host_that_is_not_a_host_name(url):
+    assert_one_line(run_suite(f"--endpoint={url}"), 4, "not a valid host name")
+
+
+def test_unclosed_ipv6_address():
+    done = run_suite(f"--endpoint=http://alice:{SECRET}@[::1")
+    assert_one_line(done, 4, "IPv6")
+    assert SECRET not in done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("url", [f"http://127.0.0.1:1/?X-Amz-Security-Token={SECRET}", f"http://127.0.0.1:1/p?q=1#{SECRET}",
+                                 f"http://127.0.0.1:1/#{SECRET}"])
+def test_endpoint_with_a_query_or_a_fragment(url):
+    done = run_suite(f"--endpoint={url}")
+    assert_one_line(done, 4, "no query string and no fragment")
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_ipv6_endpoint_keeps_its_brackets():
+    assert Target("http://[::1]:34897", "us-east-1", "").redacted_endpoint() == "http://[::1]:34897"
+    assert Target("http://[::1]/p", "us-east-1", "").redacted_endpoint() == "http://[::1]/p"
+    assert Target("http://127.0.0.1:80/p", "us-east-1", "").redacted_endpoint() == "http://127.0.0.1:80/p"
+    assert validate_endpoint(f"http://u:{SECRET}@[::1]:34897/") == "http://[::1]:34897/"
+
+
+def test_empty_report_dir():
+    assert_one_line(run_suite("--report-dir="), 4, "--report-dir must name a directory")
+
+
+def test_report_dir_name_too_long(tmp_path):
+    assert_one_line(run_suite(f"--report-dir={tmp_path / ('x' * 300)}"), 4, "cannot be written")
+
+
+@pytest.mark.parametrize("name", ["/tmp/x/evil", "../evil", "a/b", ".hidden", "", "x" * 101])
+def test_target_name_that_is_a_path(name):
+    assert_one_line(run_suite(f"--target={name}", "--collect-only"), 4, "--target must be")
+
+
+@pytest.mark.parametrize("name", ["/tmp/x/evil", "../evil", "x" * 101])
+def test_expectations_tool_refuses_a_target_name_that_is_a_path(name, tmp_path, capsys):
+    assert expectations.main([name, str(tmp_path / "results.json")]) == 4
+    assert capsys.readouterr().err.count("\n") == 1
+    assert not list(tmp_path.iterdir())
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM, signal.SIGHUP])
+def test_signal_while_probing_a_hanging_endpoint(signum):
+    """The start-up probe waits on an endpoint that never answers; a stop signal then ends the run in
+    one line, exit 2 (pytest's interrupted). The signal is sent once the endpoint has the connection."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    base.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        server.settimeout(60)
+        port = server.getsockname()[1]
+        run = subprocess.Popen([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+                                f"--endpoint=http://127.0.0.1:{port}", "--request-timeout=120"], cwd=ROOT, env=base,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            connection, _ = server.accept()
+            with connection:
+                run.send_signal(signum)
+                stdout, stderr = run.communicate(timeout=60)
+        finally:
+            if run.poll() is None:
+                run.kill()
+                run.wait()
+    done = subprocess.CompletedProcess(run.args, run.returncode, stdout, stderr)
+    assert_one_line(done, 2, f"ecrconf: interrupted while probing http://127.0.0.1:{port}")
+
+
+def test_expectations_file_name_too_long(tmp_path):
+    assert_one_line(run_suite(f"--expectations={tmp_path / ('x' * 300)}", "--collect-only"), 4,
+                    "--expectations file cannot be read")
+
+
+def test_probe_shows_no_raw_control_character_of_the_content_type():
+    class Client:
+        endpoint = "http://127.0.0.1:1"
+
+        def call(self, operation, payload):
+            return hostile_exchange()  # HTTP 500, a body that is not JSON, an ESC in its Content-Type
+
+    with pytest.raises(TargetUnusable) as raised:
+        probe(Client())
+    assert "\x1b" not in str(raised.value) and "\\x1b[31m" in str(raised.value)
