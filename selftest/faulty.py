@@ -20,6 +20,11 @@ from urllib.parse import urlsplit
 Policy = Callable[[str, int], object]
 
 
+def breaking(operation: str, decision: object = "close") -> Policy:
+    """A policy that gives every request for operation ``decision`` and forwards the rest."""
+    return lambda name, n: decision if name == operation else "forward"
+
+
 class FaultyProxy:
     def __init__(self, upstream: str, policy: Policy):
         self.upstream = urlsplit(upstream)
@@ -82,7 +87,8 @@ class FaultyProxy:
                 up = http.client.HTTPConnection(proxy.upstream.hostname, proxy.upstream.port, timeout=30)
                 try:
                     skip = {"host", "content-length", "connection"}
-                    up.request(self.command, self.path, body, {k: v for k, v in self.headers.items() if k.lower() not in skip})
+                    headers = {k: v for k, v in self.headers.items() if k.lower() not in skip}
+                    up.request(self.command, self.path, body, headers)
                     answer = up.getresponse()
                     kept = [(k, v) for k, v in answer.getheaders()
                             if k.lower() not in ("content-length", "transfer-encoding", "connection", "server", "date")]

@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 
-from faulty import FaultyProxy
+from faulty import FaultyProxy, breaking
 from suite_runs import moto_server, outcomes
 from suite_runs import run_suite as run
 
 TARGET = f"moto-{version('moto')}"
 SELECTION = "test_invalid_request_is_rejected and wrong-type"  # 20 checks, known deviations of moto
 EXCUSED = {"expected-failure", "advisory-fail"}
+SERVER_ERROR = {"__type": "ServerException", "message": "boom"}
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +84,7 @@ def test_a_target_killed_mid_run_gives_errors_at_once(moto, tmp_path):
 
 
 def test_another_deviation_than_recorded_is_a_new_failure(moto, tmp_path):
-    def scan_crashes(operation: str, n: int):
-        return (500, {"__type": "ServerException", "message": "boom"}) if operation == "StartImageScan" else "forward"
-
-    with FaultyProxy(moto, scan_crashes) as proxy:
+    with FaultyProxy(moto, breaking("StartImageScan", (500, SERVER_ERROR))) as proxy:
         done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k", SELECTION)
     assert done.returncode == 1
     assert outcomes(document) == {"fail": 20}
@@ -99,10 +97,7 @@ def test_another_deviation_than_recorded_is_a_new_failure(moto, tmp_path):
 
 
 def test_a_setup_failure_is_an_error_even_for_known_and_advisory_checks(moto, tmp_path):
-    def push_breaks(operation: str, n: int) -> str:
-        return "close" if operation == "PutImage" else "forward"
-
-    with FaultyProxy(moto, push_breaks) as proxy:
+    with FaultyProxy(moto, breaking("PutImage")) as proxy:
         done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k",
                                    "test_scan_after_scan_on_push or test_image_index_is_unsupported")
     assert done.returncode == 1
@@ -112,10 +107,7 @@ def test_a_setup_failure_is_an_error_even_for_known_and_advisory_checks(moto, tm
 
 
 def test_a_fault_inside_a_hypothesis_test_ends_it_at_its_first_example(moto, tmp_path):
-    def scans_unanswered(operation: str, n: int) -> str:
-        return "close" if operation == "StartImageScan" else "forward"
-
-    with FaultyProxy(moto, scans_unanswered) as proxy:
+    with FaultyProxy(moto, breaking("StartImageScan")) as proxy:
         done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k",
                                    "test_generated_invalid_requests_are_rejected or test_absent_repository_is")
     assert outcomes(document) == {"error": 2} and pytest_counts(done.stdout) == {"errors": 2}
@@ -139,10 +131,7 @@ def test_a_target_that_stops_answering_in_time_ends_the_run(moto, tmp_path):
 
 
 def test_what_the_run_cannot_delete_is_named_and_fails_it(moto, tmp_path):
-    def deletes_fail(operation: str, n: int):
-        return (500, {"__type": "ServerException", "message": "no"}) if operation == "DeleteRepository" else "forward"
-
-    with FaultyProxy(moto, deletes_fail) as proxy:
+    with FaultyProxy(moto, breaking("DeleteRepository", (500, SERVER_ERROR))) as proxy:
         done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k", "second_scan or fresh_image")
     left = document["run"]["leftovers"]
     assert done.returncode == 1 and outcomes(document) == {"pass": 5}
