@@ -16,7 +16,7 @@ import requests
 from requests_aws4auth import AWS4Auth
 
 from ecrconf import interrupts, protocol
-from ecrconf.exchange import Exchange, Request, Response, printable
+from ecrconf.exchange import TIMED_OUT, Exchange, Request, Response, printable
 
 _sent = 0
 _sent_lock = threading.Lock()
@@ -102,7 +102,7 @@ class EcrClient:
             response = Response(raw.status_code, {k.lower(): v for k, v in raw.headers.items()}, raw.content)
             error = None
         except requests.exceptions.Timeout:
-            response, error = None, f"timed out (connect {self.timeout[0]}s, read {self.timeout[1]}s)"
+            response, error = None, f"{TIMED_OUT} (connect {self.timeout[0]}s, read {self.timeout[1]}s)"
         except requests.exceptions.ConnectionError as exc:
             reason = _reason(exc)
             # Refused or unresolvable: nothing was sent. Otherwise the target dropped the connection.
@@ -110,8 +110,8 @@ class EcrClient:
             response, error = None, f"{'could not connect' if never else 'connection failed'}: {reason}"
         except requests.exceptions.RequestException as exc:
             response, error = None, f"request failed: {_reason(exc)}"
-        _timeouts_in_a_row = _timeouts_in_a_row + 1 if error and error.startswith("timed out") else 0
         exchange = Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
+        _timeouts_in_a_row = _timeouts_in_a_row + 1 if exchange.timed_out else 0
         protocol.note_answer(exchange)
         return exchange
 

@@ -9,6 +9,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 EXCERPT = 600
+TIMED_OUT = "timed out"  # how a transport error that is a timeout begins
 CURL_BODY_LIMIT = 16 * 1024
 _SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 _CREDENTIAL = re.compile(r"(Credential=)([^/,\s]{4})[^/,\s]*")
@@ -86,6 +87,11 @@ class Exchange:
     elapsed: float
     transport_error: str | None = None  # timeout, reset, refused: set when response is None
     region: str = field(default="us-east-1", compare=False)
+
+    @property
+    def timed_out(self) -> bool:
+        """No answer came before the read (or connect) timeout."""
+        return self.response is None and (self.transport_error or "").startswith(TIMED_OUT)
 
     @property
     def status(self) -> int | None:

@@ -69,10 +69,14 @@ def target_name(run: dict) -> str:
 class Verdict(NamedTuple):
     """A run in words. state: "passed" (nothing gates), "failed" (something gates), "incomplete"
     (interrupted or stopped early: checks did not run) or "nothing judged" (no check reached a verdict:
-    all unsupported or skipped). ok: nothing in the run gates it."""
+    all unsupported or skipped)."""
     state: str
-    ok: bool
     sentence: str
+
+    @property
+    def ok(self) -> bool:
+        """Nothing in the run gates it."""
+        return self.state in ("passed", "nothing judged")
 
     @property
     def title(self) -> str:
@@ -101,16 +105,16 @@ def verdict(results: dict) -> Verdict:
         why = run.get("stopped") or "the run was stopped"
         ran = (f"{missing} of {n + missing} checks did not run" if missing
                else f"all {n} checks reported" if n else "no check ran")
-        return Verdict("incomplete", False, f"{why}; {ran}"
+        return Verdict("incomplete", f"{why}; {ran}"
                        + (f"; {', '.join(problems)}" if problems else "") + (f"; {passing}" if n else ""))
     if n == 0:
-        return Verdict("failed", False, "no checks ran")
+        return Verdict("failed", "no checks ran")
     if problems:
-        return Verdict("failed", False, f"{', '.join(problems)}; {passing}")
+        return Verdict("failed", f"{', '.join(problems)}; {passing}")
     judged = n - total["unsupported"] - total["skipped"]
     if judged == 0:
-        return Verdict("nothing judged", True, passing)
-    return Verdict("passed", True, f"no unexpected deviations; {passing}")
+        return Verdict("nothing judged", passing)
+    return Verdict("passed", f"no unexpected deviations; {passing}")
 
 
 def _plural(outcome: str, n: int) -> str:

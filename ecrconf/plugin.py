@@ -93,7 +93,8 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
                              "SigV4 credentials come from the AWS credential chain\n")
     if opt.fail_on_regression and not opt.baseline:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
-    config.stash[EXPECTATIONS] = options.choose_expectations(opt, opt.target or ("" if opt.endpoint else EmbeddedMoto.name()))
+    target_name = opt.target or ("" if opt.endpoint else EmbeddedMoto.name())
+    config.stash[EXPECTATIONS] = options.choose_expectations(opt, target_name)
     if not opt.endpoint:
         return None
     target = Target(opt.endpoint, resolve_region(opt.region), opt.target or "")

@@ -45,8 +45,9 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     # Every request this process sends falls in some test's phase (session fixtures in the first test's
     # setup and the last one's teardown), so the tests' counts add up to the run's. JUnit writes the
     # properties of the teardown report: it carries the test's total, one "requests" property per test.
-    if client.timeouts_in_a_row() >= GIVE_UP_AFTER_TIMEOUTS and not item.session.shouldstop:
-        item.session.shouldstop = f"the target stopped answering: {client.timeouts_in_a_row()} requests in a row timed out"
+    timeouts = client.timeouts_in_a_row()
+    if timeouts >= GIVE_UP_AFTER_TIMEOUTS and not item.session.shouldstop:
+        item.session.shouldstop = f"the target stopped answering: {timeouts} requests in a row timed out"
     now = client.requests_sent()
     item.stash[_REQUESTS] = item.stash.get(_REQUESTS, 0) + now - _requests_seen
     _requests_seen = now
@@ -109,9 +110,9 @@ class RunReport:
         completeness = {"complete": not stopped and not_run == 0, "not_run": not_run}
         if stopped or not_run:
             completeness["stopped"] = stopped or "not every selected check reported a result"
-        leftovers = {"leftovers": self.leftovers()} if self.leftovers() else {}
-        return self.collector.document({**self.fingerprint(), **completeness, **leftovers,
-                                        "exit_status": int(exitstatus)})
+        leftovers = self.leftovers()
+        return self.collector.document({**self.fingerprint(), **completeness, "exit_status": int(exitstatus),
+                                        **({"leftovers": leftovers} if leftovers else {})})
 
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:

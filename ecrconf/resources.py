@@ -120,9 +120,9 @@ class Resources:
         """Delete every repository created here; return one line per repository that could not be."""
         with self._lock:
             created = list(self._created.items())
-        problems = []
+        problems, gave_up = [], False
         for name, registry_id in created:
-            if problems and problems[-1].endswith(_GAVE_UP):
+            if gave_up:  # no use waiting out each of the rest
                 problems.append(f"{name}: not deleted, {_GAVE_UP}")
                 continue
             payload = {"repositoryName": name, "force": True}
@@ -136,8 +136,9 @@ class Resources:
             if exchange.status == 200 or protocol.error_type(exchange) == "RepositoryNotFoundException":
                 with self._lock:
                     self._created.pop(name, None)
-            elif exchange.status is None and (exchange.transport_error or "").startswith("timed out"):
-                problems.append(f"{name}: not deleted, {_GAVE_UP}")  # no use waiting out each of the rest
+            elif exchange.timed_out:
+                gave_up = True
+                problems.append(f"{name}: not deleted, {_GAVE_UP}")
             else:
                 problems.append(f"{name}: not deleted, {_outcome(exchange)}")
         return problems

@@ -48,9 +48,7 @@ def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) 
         # A recorded deviation means the target implemented the operation then: this is another answer,
         # a new deviation when a check got it, an error when a setup call did.
         note = _not_recorded(entry, answer_of(error))
-        report.outcome = "failed"
-        if hasattr(report, "wasxfail"):
-            del report.wasxfail
+        _fail(report)
         report.longrepr = f"{error}\n{note}"
         if isinstance(error, checks.OperationUnsupported):
             report.user_properties.append(("verdict", "judged"))
@@ -118,8 +116,9 @@ def _not_recorded(entry: Expectation, answer: dict | None) -> str:
 
 
 def _fail(report: pytest.TestReport) -> None:
+    """The report fails, whatever excused it."""
     report.outcome = "failed"
-    del report.wasxfail
+    report.__dict__.pop("wasxfail", None)
 
 
 def _unsupported(item: pytest.Item, error: BaseException, report: pytest.TestReport) -> None:
@@ -128,8 +127,7 @@ def _unsupported(item: pytest.Item, error: BaseException, report: pytest.TestRep
     reason = str(error).splitlines()[0]
     report.longrepr = (str(item.path), item.location[1], reason if reason.startswith("unsupported:")
                        else f"unsupported: {reason}")
-    if hasattr(report, "wasxfail"):
-        del report.wasxfail
+    report.__dict__.pop("wasxfail", None)
 
 
 def _first_line(error: BaseException) -> str:

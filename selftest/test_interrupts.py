@@ -132,6 +132,13 @@ def _group_alive(pgid: int) -> bool:
     return True
 
 
+def signal_self(signum: int = signal.SIGTERM) -> None:
+    """Send signum to this process, then a backward jump: Python runs the handler there, where we are."""
+    os.kill(os.getpid(), signum)
+    for _ in range(3):
+        pass
+
+
 def assert_clean(output: str) -> None:
     for words in CLEAN_OUTPUT_FORBIDS:
         assert words not in output, output[-4000:]
@@ -239,9 +246,7 @@ class TestInProcess:
     def test_a_stop_dropped_in_a_gc_callback_is_raised_at_the_next_safe_point(self, capsys):
         def callback(phase, info):
             if phase == "start":
-                os.kill(os.getpid(), signal.SIGTERM)
-                for _ in range(3):  # the handler runs here, inside the callback
-                    pass
+                signal_self()
 
         take_off = interrupts.hide_dropped_stops()
         gc.callbacks.append(callback)
@@ -257,9 +262,7 @@ class TestInProcess:
 
     def test_a_signal_during_cleanup_is_remembered_not_raised(self):
         with interrupts.deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(3):
-                pass
+            signal_self()
             interrupts.check()  # no safe point inside a cleanup
         assert interrupts.requested() == signal.SIGTERM
         with pytest.raises(interrupts.Interrupted):
@@ -274,9 +277,7 @@ class TestInProcess:
 
     def test_other_threads_are_no_safe_point(self):
         with interrupts.deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(3):
-                pass
+            signal_self()
         raised = []
 
         def other():
@@ -296,9 +297,7 @@ def test_uninstalled_no_stop_is_left_pending():
     interrupts.install(worker=False, on_abandon=lambda line: None)
     try:
         with interrupts.deferred():
-            os.kill(os.getpid(), signal.SIGTERM)
-            for _ in range(3):
-                pass
+            signal_self()
     finally:
         interrupts.uninstall()
     assert interrupts.requested() is None
