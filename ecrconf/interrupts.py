@@ -114,8 +114,12 @@ def deferred() -> Iterator[None]:
 
 
 def add_worker(pid: int) -> None:
-    """A local xdist worker of this controller: stops are passed on to it."""
+    """A local xdist worker of this controller: stops are passed on to it, also one requested before the
+    worker was ready (a signal early in the run must reach every worker)."""
     _state.workers.add(pid)
+    if _state.requested is not None:
+        with contextlib.suppress(OSError):
+            os.kill(pid, _state.requested)
 
 
 def remove_worker(pid: int) -> None:
