@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass
 
 import requests
+from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 
 from ecrconf import interrupts, protocol
@@ -53,6 +54,7 @@ class EcrClient:
         self.credentials = credentials
         self.timeout = (connect_timeout, timeout)
         self._local = threading.local()
+        self._auth: AWS4Auth | None = None
 
     @property
     def _session(self) -> requests.Session:
@@ -67,20 +69,30 @@ class EcrClient:
         return self._local.session
 
     def auth(self, credentials: Credentials | None = None) -> AWS4Auth:
-        c = credentials or self.credentials
-        return AWS4Auth(c.access_key, c.secret_key, self.region, "ecr", session_token=c.token)
+        """A SigV4 signer for ECR in the client's region: the client's own (built once) or credentials'."""
+        if credentials is not None:
+            return AWS4Auth(credentials.access_key, credentials.secret_key, self.region, "ecr",
+                            session_token=credentials.token)
+        if self._auth is None:
+            self._auth = self.auth(self.credentials)
+        return self._auth
 
     def prepare(self, operation: str, payload: object = None, *, body: bytes | None = None,
-                headers: dict[str, str] | None = None, sign: bool = True) -> requests.PreparedRequest:
-        """A POST of operation, signed unless sign is False. body overrides the JSON payload."""
+                headers: dict[str, str | None] | None = None, sign: bool = True) -> requests.PreparedRequest:
+        """A POST of operation, signed unless sign is False. body overrides the JSON payload; a header
+        given as None is left out.
+
+        The same request as ``Session.prepare_request`` makes (the session's default headers, then these),
+        without its merging of cookies, hooks and settings that this client never uses."""
         if body is None:
             body = json.dumps({} if payload is None else payload).encode()
-        all_headers = {"Content-Type": protocol.CONTENT_TYPE, "X-Amz-Target": protocol.target_header(operation)}
-        all_headers.update(headers or {})
-        request = requests.Request("POST", self.endpoint, headers=all_headers, data=body)
-        if sign:
-            request.auth = self.auth()
-        return self._session.prepare_request(request)
+        merged = CaseInsensitiveDict(self._session.headers)
+        merged.update({"Content-Type": protocol.CONTENT_TYPE, "X-Amz-Target": protocol.target_header(operation)})
+        merged.update(headers or {})
+        prepared = requests.PreparedRequest()
+        prepared.prepare(method="POST", url=self.endpoint, data=body, auth=self.auth() if sign else None,
+                         headers=CaseInsensitiveDict({k: v for k, v in merged.items() if v is not None}))
+        return prepared
 
     def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False) -> Exchange:
         """Send a prepared request as it is; altered=True marks one changed after signing.

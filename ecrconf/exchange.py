@@ -47,8 +47,11 @@ def redact_header(name: str, value: str) -> str:
 
 def _excerpt(body: bytes) -> str:
     """The start of a body as one printable text (see printable): at most EXCERPT characters of it."""
-    text = body.decode("utf-8", errors="replace")
-    return printable(text) if len(text) <= EXCERPT else printable(text[:EXCERPT]) + f"… ({len(body)} bytes)"
+    # Only the bytes that can hold EXCERPT characters are decoded: a body can be megabytes.
+    text = body[:4 * EXCERPT].decode("utf-8", errors="replace")
+    if len(text) <= EXCERPT and len(body) <= 4 * EXCERPT:
+        return printable(text)
+    return printable(text[:EXCERPT]) + f"… ({len(body)} bytes)"
 
 
 @dataclass(frozen=True)

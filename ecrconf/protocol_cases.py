@@ -170,12 +170,12 @@ class Probe:
     def _body(self, spec: dict) -> bytes:
         if "body" in spec:
             return self._filled(spec["body"]).encode()
-        payload = self._filled(spec.get("payload", VALID_PAYLOAD))
-        if "body_size" in spec:
-            padded = {**payload, "ecrconfPadding": ""}
-            padded["ecrconfPadding"] = "x" * (spec["body_size"] - len(json.dumps(padded)))
-            payload = padded
-        return json.dumps(payload).encode()
+        encoded = json.dumps(self._filled(spec.get("payload", VALID_PAYLOAD)))
+        if "body_size" not in spec:
+            return encoded.encode()
+        # The bytes json.dumps would give with an "ecrconfPadding" member of x's, without encoding megabytes.
+        head = encoded[:-1] + (", " if encoded != "{}" else "") + '"ecrconfPadding": "'
+        return head.encode() + b"x" * (spec["body_size"] - len(head) - 2) + b'"}'
 
     def _filled(self, value):
         if isinstance(value, dict):
