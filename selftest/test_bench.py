@@ -17,7 +17,7 @@ import pytest
 from jsonschema import Draft7Validator
 
 from ecrconf import images, protocol, schemas
-from ecrconf.bench import measure, probe, report, stub
+from ecrconf.bench import measure, probe, report, serve, stub
 from ecrconf.client import Credentials, EcrClient
 from ecrconf.resources import Resources
 
@@ -214,16 +214,18 @@ def test_load_refuses_a_directory_without_probe_files(tmp_path):
 
 
 def test_goals_compare_each_figure_with_its_bound():
-    found = report.figures(
-        {"rate": 100.0},
-        {"rate": 80.0, "session_wall": 10.0}, {"rate": 150.0, "session_wall": 5.0},
-        {"rate": 500.0, "harness_ms": 2.0, "per_test_harness_ms": {"median": 1.2, "p90": 3.0}})
+    found = report.figures({"rate": 100.0}, {
+        "moto-serial": {"rate": 80.0, "session_wall": 10.0, "wait": 8.0},
+        "moto-n2": {"rate": 150.0, "session_wall": 5.0},
+        "stub-serial": {"rate": 500.0, "harness_ms": 2.0, "per_test_harness_ms": {"median": 1.2, "p90": 3.0}},
+        "remote-serial": {"session_wall": 12.0}, "remote-n2": {"session_wall": 8.0}})
     assert found["serial_ratio"] == pytest.approx(0.8) and found["speedup"] == pytest.approx(2.0)
+    assert found["speedup_bound"] == pytest.approx(1.25) and found["remote_speedup"] == pytest.approx(1.5)
     met = {g["figure"]: g["met"] for g in report.goals(found)}
-    assert met == {"serial_ratio": True, "stub_harness_median_ms": True, "speedup": True}
+    assert met == {"serial_ratio": True, "stub_harness_median_ms": True, "speedup": True, "remote_speedup": False}
     slower = report.goals({**found, "speedup": 1.2, "stub_harness_median_ms": None})
     assert {g["figure"]: g["met"] for g in slower} == {"serial_ratio": True, "stub_harness_median_ms": None,
-                                                      "speedup": False}
+                                                      "speedup": False, "remote_speedup": False}
 
 
 TINY_SUITE = '''
@@ -279,10 +281,12 @@ def test_table_and_markdown_show_the_figures(tmp_path):
 
     runs = {"moto-serial": run("moto-serial", 4.0, [item("t::a", 3.0, 1.0, 40)]),
             "moto-n2": run("moto-n2", 2.5, [item("t::a", 2.0, 1.0, 40, "failed")]),
-            "stub-serial": run("stub-serial", 1.0, [item("t::a", 0.9, 0.1, 40)])}
+            "stub-serial": run("stub-serial", 1.0, [item("t::a", 0.9, 0.1, 40)]),
+            "remote-serial": run("remote-serial", 6.0, [item("t::a", 5.9, 5.0, 40)]),
+            "remote-n2": run("remote-n2", 4.0, [item("t::a", 3.5, 3.0, 40)])}
     anchor = {"client": "requests.Session + requests-aws4auth", "requests": 100, "seconds": 1.0, "rate": 100.0}
-    found = report.figures(anchor, *runs.values())
-    doc = {"format": report.FORMAT, "when": "2026-01-01T00:00:00Z",
+    found = report.figures(anchor, runs)
+    doc = {"format": report.FORMAT, "when": "2026-01-01T00:00:00Z", "remote_latency_ms": 20,
            "machine": {"cpus": 2, "load_average": [1.0, 1.0, 1.0], "python": "3.11", "moto": "5.2.5",
                        "PYTHONDONTWRITEBYTECODE": True},
            "startup_seconds": 2.0, "anchor": anchor, "runs": runs, "figures": found, "goals": report.goals(found),
@@ -290,7 +294,8 @@ def test_table_and_markdown_show_the_figures(tmp_path):
            "profile": [{"function": "x.py:1(f)", "calls": 3, "own_s": 0.5, "cumulative_s": 0.7}]}
     table = report.console(doc)
     assert "raw signed loop (moto)" in table and "0.10" in table  # serial: 40 requests in 4 s = 10/s, 0.10 of raw
-    assert "speed-up over serial: 1.60x" in table and "differ in 1 tests" in table
+    assert "moto 1.60x (at most 4.00x" in table and "remote 1.50x" in table and "differ in 1 tests" in table
+    assert "suite -n 2 (remote, 20 ms)" in table
     assert "median 20.00" in table  # stub: (0.9 - 0.1) / 40 s = 20 ms per request
     report.write(doc, tmp_path)
     text = (tmp_path / "bench.md").read_text()
@@ -310,3 +315,22 @@ def test_bench_bad_input_is_one_line(tmp_path, args, status, words):
     assert done.returncode == status
     assert words in done.stderr and "Traceback" not in done.stderr
     assert done.stderr.strip().splitlines()[-1].startswith(("ecrconf.bench: ", "python -m ecrconf.bench: error"))
+
+
+def test_remote_stand_in_answers_after_its_latency():
+    server = stub.serve(latency=0.3)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    host, port = server.server_address[:2]
+    try:
+        exchange = EcrClient(f"http://{host}:{port}", "us-east-1", Credentials("testing", "testing"),
+                             timeout=10).call("DescribeRepositories", {})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert exchange.response.status == 200 and exchange.elapsed >= 0.3
+
+
+@pytest.mark.parametrize("argv", [[], ["stub", "-5"], ["stub", "soon"], ["moto", "20"], ["stub", "1", "2"], ["x"]])
+def test_serve_refuses_a_wrong_command_line_in_one_line(argv, capsys):
+    assert serve.main(argv) == 2
+    assert capsys.readouterr().err.startswith("usage: python -m ecrconf.bench.serve")

@@ -28,9 +28,11 @@ class BenchFailed(Exception):
 
 
 @contextmanager
-def server(kind: str):
-    """A target ("moto" or "stub") in its own process on loopback; yields its URL, stops it on exit."""
-    process = subprocess.Popen([sys.executable, "-m", "ecrconf.bench.serve", kind], cwd=ROOT, text=True,
+def server(kind: str, latency_ms: float = 0):
+    """A target ("moto" or "stub", the stub answering after latency_ms) in its own process on loopback;
+    yields its URL, stops it on exit."""
+    argv = [sys.executable, "-m", "ecrconf.bench.serve", kind] + ([str(latency_ms)] if latency_ms else [])
+    process = subprocess.Popen(argv, cwd=ROOT, text=True,
                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         url = process.stdout.readline().strip()

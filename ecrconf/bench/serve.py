@@ -1,4 +1,4 @@
-"""Run one benchmarked target in a process of its own: ``python -m ecrconf.bench.serve moto|stub``.
+"""Run one benchmarked target in a process of its own: ``python -m ecrconf.bench.serve moto|stub [LATENCY_MS]``.
 
 It binds 127.0.0.1 on a port the OS picks, prints the endpoint URL as its first line of output and
 serves until its standard input closes (the parent ends it that way, or by terminating it). A process of
@@ -13,15 +13,16 @@ import threading
 KINDS = ("moto", "stub")
 
 
-def start(kind: str):
-    """Start a server of kind in background threads; return (url, stop). ValueError for an unknown kind."""
+def start(kind: str, latency_ms: float = 0.0):
+    """Start a server of kind in background threads; return (url, stop). ValueError for an unknown kind.
+    latency_ms delays each of the stub's answers (see stub.serve); moto answers as fast as it can."""
     if kind == "moto":
         from ecrconf.target import EmbeddedMoto
         moto = EmbeddedMoto()
         return moto.start(), moto.stop
     if kind == "stub":
         from ecrconf.bench import stub
-        server = stub.serve()
+        server = stub.serve(latency=latency_ms / 1000)
         threading.Thread(target=server.serve_forever, daemon=True).start()
         host, port = server.server_address[:2]
         return f"http://{host}:{port}", server.shutdown
@@ -29,10 +30,17 @@ def start(kind: str):
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) != 1 or argv[0] not in KINDS:
-        sys.stderr.write(f"usage: python -m ecrconf.bench.serve {{{'|'.join(KINDS)}}}\n")
+    try:
+        kind, *rest = argv  # an empty argv is a ValueError too
+        if kind not in KINDS or len(rest) > (kind == "stub"):
+            raise ValueError
+        latency_ms = float(rest[0]) if rest else 0.0
+        if not 0 <= latency_ms < 60_000:
+            raise ValueError
+    except ValueError:
+        sys.stderr.write("usage: python -m ecrconf.bench.serve moto | stub [LATENCY_MS]\n")
         return 2
-    url, stop = start(argv[0])
+    url, stop = start(kind, latency_ms)
     print(url, flush=True)
     try:
         sys.stdin.read()  # until the parent closes our stdin

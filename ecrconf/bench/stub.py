@@ -197,6 +197,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, as a real endpoint allows
     disable_nagle_algorithm = True  # headers and body go out in two writes: no 40 ms delayed-ACK stall
     stub: StubEcr  # set on the subclass made by serve()
+    latency: float = 0.0  # seconds every answer waits before it is written: a remote endpoint's round trip
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
@@ -225,6 +226,8 @@ class _Handler(BaseHTTPRequestHandler):
     do_PUT = do_DELETE = do_PATCH = do_GET
 
     def _reply(self, status: int, document: dict) -> None:
+        if self.latency:
+            time.sleep(self.latency)
         data = json.dumps(document).encode()
         self.send_response(status)
         self.send_header("Content-Type", protocol.CONTENT_TYPE)
@@ -239,9 +242,13 @@ class _Handler(BaseHTTPRequestHandler):
         pass  # no request log: it would cost more than the answer
 
 
-def serve(host: str = "127.0.0.1", port: int = 0) -> ThreadingHTTPServer:
-    """A started-on-demand stub server bound to host:port (0: the OS picks); call serve_forever() on it."""
-    handler = type("StubHandler", (_Handler,), {"stub": StubEcr()})
+def serve(host: str = "127.0.0.1", port: int = 0, *, latency: float = 0.0) -> ThreadingHTTPServer:
+    """A started-on-demand stub server bound to host:port (0: the OS picks); call serve_forever() on it.
+
+    latency (seconds) delays every answer, each request on a thread of its own, as a remote endpoint
+    that is never the bottleneck would: the harness's time then overlaps with waiting, not with the
+    target's own CPU."""
+    handler = type("StubHandler", (_Handler,), {"stub": StubEcr(), "latency": latency})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
