@@ -290,12 +290,13 @@ def test_table_and_markdown_show_the_figures(tmp_path):
            "machine": {"cpus": 2, "load_average": [1.0, 1.0, 1.0], "python": "3.11", "moto": "5.2.5",
                        "PYTHONDONTWRITEBYTECODE": True},
            "startup_seconds": 2.0, "anchor": anchor, "runs": runs, "figures": found, "goals": report.goals(found),
+           "floor": run("floor", 0.5, [item(f"f::{n}", w, 0.0, 0) for n, w in enumerate((0.001, 0.002, 0.009))]),
            "verdict_differences": measure.verdict_differences(runs["moto-serial"], runs["moto-n2"]),
            "profile": [{"function": "x.py:1(f)", "calls": 3, "own_s": 0.5, "cumulative_s": 0.7}]}
     table = report.console(doc)
     assert "raw signed loop (moto)" in table and "0.10" in table  # serial: 40 requests in 4 s = 10/s, 0.10 of raw
     assert "moto 1.60x (at most 4.00x" in table and "remote 1.50x" in table and "differ in 1 tests" in table
-    assert "suite -n 2 (remote, 20 ms)" in table
+    assert "suite -n 2 (remote, 20 ms)" in table and "same plugins and fixtures): median 2.00 ms" in table
     assert "median 20.00" in table  # stub: (0.9 - 0.1) / 40 s = 20 ms per request
     report.write(doc, tmp_path)
     text = (tmp_path / "bench.md").read_text()

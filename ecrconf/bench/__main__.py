@@ -2,7 +2,8 @@
 
 In one invocation, on loopback: the raw signed loop against a moto server (the anchor), the suite
 against the same server serially and with ``-n 2`` (moto's expectations, state reset between runs),
-the suite serially against the instant stub (``--expectations=none``: only its cost matters), the suite
+the suite serially against the instant stub (``--expectations=none``: only its cost matters) and an
+empty test under the same plugins and fixtures (pytest's own floor per test), the suite
 serially and with ``-n 2`` against the stub answering after ``--latency-ms`` (a remote endpoint, which
 does not share this machine's CPU with the suite as moto does), and pytest's start-up. Prints a short table and writes bench.json and bench.md. A benchmark, not a test:
 the exit status is 0 whatever the figures, 3 when a benchmarked process could not be run, 4 when the
@@ -86,6 +87,8 @@ def bench(report_dir: Path, *, profile: bool, raw_requests: int, latency_ms: int
     with runs.server("stub") as url:
         say("suite stub-serial ...")
         suite_runs["stub-serial"] = runs.suite("stub-serial", url, ["--expectations=none"], work)
+        say(f"pytest's floor: an empty test, {runs.FLOOR_TESTS} times ...")
+        document["floor"] = runs.floor(url, work)
         if profile:  # a run of its own: cProfile's overhead must not inflate the figures above
             say("suite stub-serial again, under cProfile ...")
             runs.suite("stub-profile", url, ["--expectations=none"], work, profile=profile_file)

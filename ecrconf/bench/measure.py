@@ -82,6 +82,7 @@ def summarise(documents: list[dict]) -> dict:
         "processes": len(documents), "tests": len(items), "session_wall": session_wall,
         "requests": requests, "rate": requests / session_wall if session_wall else None,
         "test_wall": wall, "wait": wait, "harness_ms": harness_ms(wall, wait, in_tests),
+        "per_test_wall": distribution([i["wall"] for i in items]),
         "per_test_harness_ms": distribution([harness_ms(i["wall"], i["wait"], i["requests"])
                                              for i in items if i["requests"]]),
         "outcomes": dict(sorted(Counter(i["outcome"] for i in items).items())),

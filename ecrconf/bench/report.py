@@ -101,6 +101,10 @@ def console(document: dict, *, top_tests: int = 5) -> str:
                  f"(--collect-only -q): {document['startup_seconds']:.2f} s{uncached}")
     if document["verdict_differences"]:
         lines.append(f"serial and -n 2 verdicts differ in {len(document['verdict_differences'])} tests (see bench.md)")
+    floor = document.get("floor")
+    if floor:
+        lines.append(f"pytest's own cost per test (an empty test, same plugins and fixtures): median "
+                     f"{_ms(floor['per_test_wall']['median'] * 1000)} ms")
     lines.append("goals: " + "; ".join(f"{g['figure']} {g['goal']}: {_value(g['value'])} "
                                        f"({'met' if g['met'] else 'not met'})" for g in document["goals"]))
     lines.append("costliest tests against the stub (harness ms/request, requests):")
@@ -129,7 +133,10 @@ def markdown(document: dict) -> str:
            f"| suite vs a remote stand-in (the stub answering after {document.get('remote_latency_ms')} ms) | "
            f"serial {f['remote_serial_session_wall']:.1f} s, `-n 2` {f['remote_parallel_session_wall']:.1f} s: "
            f"{f['remote_speedup']:.2f}x |",
-           f"| pytest start-up (`pytest --collect-only -q`) | {document['startup_seconds']:.2f} s |", "",
+           f"| pytest start-up (`pytest --collect-only -q`) | {document['startup_seconds']:.2f} s |",
+           *([f"| pytest's own cost per test (an empty test under the same plugins and fixtures, "
+              f"{document['floor']['tests']} times) | median {_ms(document['floor']['per_test_wall']['median'] * 1000)} ms |"]
+             if document.get("floor") else []), "",
            "## Goals (issue 9)", "", "| figure | goal | value | met |", "|---|---|---|---|"]
     out += [f"| {g['meaning']} | {g['goal']} | {_value(g['value'])} | {'yes' if g['met'] else 'no'} |"
             for g in document["goals"]]

@@ -65,10 +65,30 @@ def environment(probe_dir: Path | None = None) -> dict[str, str]:
     return env
 
 
+# pytest's own cost per test, with this project's plugins and fixtures: an empty check, nothing sent.
+FLOOR_TESTS = 200
+FLOOR_MODULE = f"""import pytest
+
+
+@pytest.mark.parametrize("case", range({FLOOR_TESTS}))
+def test_empty(client, case, record_property):
+    record_property("case", case)
+"""
+
+
+def floor(url: str, work_dir: Path) -> dict:
+    """The same plugins, fixtures and options as the suite's, around an empty test run FLOOR_TESTS times:
+    its ``measure.summarise`` figures, of which ``per_test_wall`` holds the wall of one test (seconds)."""
+    module = work_dir / "floor" / "test_floor.py"
+    module.parent.mkdir(parents=True, exist_ok=True)
+    module.write_text(FLOOR_MODULE)
+    return suite("floor", url, ["-p", "ecrconf.plugin", "--expectations=none", str(module)], work_dir)
+
+
 def suite(name: str, url: str, pytest_args: list[str], work_dir: Path, *, profile: Path | None = None) -> dict:
     """Run the suite against url under the probe; its figures (``measure.summarise``) with the command,
     exit status, process wall (seconds) and log file. The log keeps pytest's output."""
-    probe_dir = work_dir / name
+    probe_dir = work_dir / "probes" / name
     shutil.rmtree(probe_dir, ignore_errors=True)
     probe_dir.mkdir(parents=True)
     runner = [sys.executable] + (["-m", "cProfile", "-o", str(profile)] if profile else [])
