@@ -1,0 +1,1 @@
+"""Generation: what the suite sends, from the schemas and the per-operation tables."""
