@@ -39,6 +39,7 @@ class Repository:
     name: str
     registry_id: str
     uri: str
+    arn: str = ""  # as CreateRepository answered it ("" if it did not)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,7 @@ class Resources:
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
 
     def repository(self, *, scan_on_push: bool = False) -> Repository:
-        name = f"{self.prefix}-{self._next()}"
-        with self._lock:  # recorded before the call: a timeout may still have created it
-            self._created[name] = None
+        name = self.new_name()  # recorded before the call: a timeout may still have created it
         exchange = self.client.call("CreateRepository", {
             "repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push}})
         if _answered_with_error(exchange):  # e.g. RepositoryAlreadyExists: not ours, never delete it
@@ -73,7 +72,8 @@ class Resources:
         body = _succeeded(exchange)
         try:
             found = body["repository"]
-            repository = Repository(found["repositoryName"], found["registryId"], found["repositoryUri"])
+            repository = Repository(found["repositoryName"], found["registryId"], found["repositoryUri"],
+                                    str(found.get("repositoryArn") or ""))
         except (KeyError, TypeError) as exc:
             raise SetupFailed(f"CreateRepository answer lacks {exc}\n{exchange.describe()}") from None
         if repository.name != name:
@@ -83,10 +83,43 @@ class Resources:
             self._created[name] = repository.registry_id
         return repository
 
-    def push(self, repository: Repository, image: Image, *, tag: str | None = None) -> PushedImage:
-        """Upload the image's missing blobs, then put its manifest; raise SetupFailed if any step fails."""
+    def call(self, operation: str, payload: dict) -> dict:
+        """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""
+        return _succeeded(self.client.call(operation, payload))
+
+    def new_name(self) -> str:
+        """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
+        name = f"{self.prefix}-{self._next()}"
+        with self._lock:
+            self._created[name] = None
+        return name
+
+    def upload_blobs(self, repository: Repository, image: Image) -> None:
+        """Upload the blobs of image that repository lacks (layers and config), without putting it."""
         for digest in self._missing_blobs(repository, image):
             self._upload(repository, digest, image.blobs[digest])
+
+    def initiate_upload(self, repository: Repository) -> str:
+        """A new layer upload in repository: its uploadId."""
+        exchange = self.client.call("InitiateLayerUpload", {"repositoryName": repository.name})
+        upload_id = _succeeded(exchange).get("uploadId")
+        if not isinstance(upload_id, str):
+            raise SetupFailed(f"InitiateLayerUpload answer lacks uploadId\n{exchange.describe()}")
+        return upload_id
+
+    def send_part(self, repository: Repository, upload_id: str, blob: bytes) -> None:
+        """blob as the first and only part of the upload."""
+        _succeeded(self.client.call("UploadLayerPart", {
+            "repositoryName": repository.name, "uploadId": upload_id, "partFirstByte": 0,
+            "partLastByte": len(blob) - 1, "layerPartBlob": base64.b64encode(blob).decode()}))
+
+    def unique_image(self, media_type: str = images.OCI_MANIFEST) -> Image:
+        """An image (manifest, config and layer) that nobody has pushed before."""
+        return images.unique_image(self._nonce(), media_type=media_type)
+
+    def push(self, repository: Repository, image: Image, *, tag: str | None = None) -> PushedImage:
+        """Upload the image's missing blobs, then put its manifest; raise SetupFailed if any step fails."""
+        self.upload_blobs(repository, image)
         payload = {"repositoryName": repository.name, "imageManifest": image.manifest.decode(),
                    "imageManifestMediaType": image.media_type,
                    # Real ECR checks this against the manifest; moto would otherwise invent a digest.
@@ -103,8 +136,7 @@ class Resources:
     def fresh_image(self, repository: Repository | None = None, *, tag: str | None = None,
                     media_type: str = images.OCI_MANIFEST) -> PushedImage:
         """An image nobody has pushed before, in repository or in a new one."""
-        image = images.unique_image(self._nonce(), media_type=media_type)
-        return self.push(repository or self.repository(), image, tag=tag)
+        return self.push(repository or self.repository(), self.unique_image(media_type), tag=tag)
 
     def index(self, repository: Repository, *, tag: str, media_type: str = images.OCI_INDEX) -> PushedImage:
         """Two new platform images pushed by digest, then an index of them (an OCI image index, or a
@@ -160,16 +192,10 @@ class Resources:
         return [digest for digest in image.blobs if digest not in available]
 
     def _upload(self, repository: Repository, digest: str, blob: bytes) -> None:
-        name = repository.name
-        exchange = self.client.call("InitiateLayerUpload", {"repositoryName": name})
-        upload_id = _succeeded(exchange).get("uploadId")
-        if not isinstance(upload_id, str):
-            raise SetupFailed(f"InitiateLayerUpload answer lacks uploadId\n{exchange.describe()}")
-        _succeeded(self.client.call("UploadLayerPart", {
-            "repositoryName": name, "uploadId": upload_id, "partFirstByte": 0, "partLastByte": len(blob) - 1,
-            "layerPartBlob": base64.b64encode(blob).decode()}))
+        upload_id = self.initiate_upload(repository)
+        self.send_part(repository, upload_id, blob)
         exchange = self.client.call("CompleteLayerUpload", {
-            "repositoryName": name, "uploadId": upload_id, "layerDigests": [digest]})
+            "repositoryName": repository.name, "uploadId": upload_id, "layerDigests": [digest]})
         if protocol.error_type(exchange) == "LayerAlreadyExistsException":
             return
         got = _succeeded(exchange).get("layerDigest")
