@@ -89,7 +89,7 @@ def get_download_url_for_layer(ctx: Context, request: dict) -> dict:
     where = {"digest": digest, "repository": repository.name, "registry": repository.registry_id}
     if digest not in repository.layers:
         raise error("layer-not-found", **where)
-    if digest not in _media_types(repository) and not _named_by_an_image(repository, digest):
+    if not any(digest in image.manifest.blobs for image in repository.images.values()):
         raise error("layer-inaccessible", **where)
     bucket = f"prod-{ctx.region}-starport-layer-bucket.s3.{ctx.region}.amazonaws.com"
     url = (f"https://{bucket}/{repository.registry_id}/{repository.name}/{digest.replace(':', '-')}"
@@ -102,10 +102,6 @@ def _media_types(repository: Repository) -> dict[str, str]:
     for image in repository.images.values():
         found.update(blob_media_types(image.manifest))
     return found
-
-
-def _named_by_an_image(repository: Repository, digest: str) -> bool:
-    return any(digest in image.manifest.blobs for image in repository.images.values())
 
 
 def _upload(repository: Repository, upload_id: str) -> Upload:

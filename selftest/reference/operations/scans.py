@@ -7,6 +7,7 @@ import time
 from selftest.reference import scanning
 from selftest.reference.errors import error, shown
 from selftest.reference.operations.context import Context
+from selftest.reference.paging import page
 
 
 def start_image_scan(ctx: Context, request: dict) -> dict:
@@ -32,6 +33,7 @@ def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     asked = request["imageId"]
     image = repository.image(asked)
+    findings, more = page([], request, ctx.behaviour)  # basic scans find nothing; the token is checked (N.1)
     duration = ctx.behaviour.scan_duration
     status = scanning.status(repository, image.digest, ctx.clock(), duration, ctx.behaviour.scan_outcome)
     if status is None or not ctx.behaviour.findings_visible:
@@ -43,8 +45,8 @@ def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
         answer["imageScanFindings"] = {
             "imageScanCompletedAt": scanning.completed_at(repository, image.digest, duration),
             "vulnerabilitySourceUpdatedAt": repository.scans[image.digest],
-            "findingSeverityCounts": {}, "findings": []}
-    return answer
+            "findingSeverityCounts": {}, "findings": findings}
+    return {**answer, **more}
 
 
 def _let_others_in(ctx: Context, seconds: float) -> None:
