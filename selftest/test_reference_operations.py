@@ -86,7 +86,8 @@ VALID_REQUESTS = {
     "CompleteLayerUpload": lambda w: w.completed_upload(),
     "CreatePullThroughCacheRule": lambda w: {**w.rule(), "upstreamRegistryUrl": "public.ecr.aws",
                                              "upstreamRegistry": "ecr-public"},
-    "CreateRepository": lambda w: {"repositoryName": f"new-{uuid.uuid4().hex[:8]}", "tags": [{"Key": "k", "Value": ""}]},
+    "CreateRepository": lambda w: {"repositoryName": f"new-{uuid.uuid4().hex[:8]}",
+                                   "tags": [{"Key": "k", "Value": ""}]},
     "CreateRepositoryCreationTemplate": lambda w: {"prefix": w.prefix, "appliedFor": ["PULL_THROUGH_CACHE"],
                                                    "repositoryPolicy": POLICY, "lifecyclePolicy": LIFECYCLE},
     "DeleteLifecyclePolicy": lambda w: w.then("PutLifecyclePolicy", {**w.where, "lifecyclePolicyText": LIFECYCLE})

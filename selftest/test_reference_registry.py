@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 
-from selftest.reference import Behaviour, ReferenceEcr
+from selftest.reference import ReferenceEcr
 from selftest.reference_calls import ACCOUNT, Caller, arn
 
 POLICY = {"Version": "2012-10-17", "Statement": [{"Sid": "AllowPull", "Effect": "Allow", "Principal": "*",
@@ -167,7 +167,8 @@ def test_create_repository_with_a_bad_tag_creates_nothing_t4(ref):
     ref.fails("DescribeRepositories", {"repositoryNames": [name]}, "RepositoryNotFoundException")
 
 
-@pytest.mark.parametrize("resource", ["not-an-arn", "arn:aws:s3:::bucket", "arn:aws:ecr:eu-west-1:123456789012:repository/x"],
+@pytest.mark.parametrize("resource", ["not-an-arn", "arn:aws:s3:::bucket",
+                                      "arn:aws:ecr:eu-west-1:123456789012:repository/x"],
                          ids=["garbage", "other-service", "other-region"])
 def test_a_malformed_arn_is_invalid_parameter_t2(ref, resource):
     body = ref.fails("ListTagsForResource", {"resourceArn": resource}, "InvalidParameterException")
@@ -210,7 +211,8 @@ def test_repository_scanning_configuration_follows_registry_rules_and_reports_mi
 
 def test_replication_to_this_registry_in_this_region_is_refused_g5(ref):
     self_copy = {"rules": [{"destinations": [{"region": "us-east-1", "registryId": ACCOUNT}]}]}
-    body = ref.fails("PutReplicationConfiguration", {"replicationConfiguration": self_copy}, "InvalidParameterException")
+    body = ref.fails("PutReplicationConfiguration", {"replicationConfiguration": self_copy},
+                     "InvalidParameterException")
     assert "Replication destination cannot be the same as the source registry" in body["message"]
 
 

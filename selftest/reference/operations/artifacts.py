@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from selftest.reference.manifests import artifact_type, subject_of
-from selftest.reference.operations.context import Context
+from selftest.reference.operations.context import Context, echoed
 from selftest.reference.paging import page
 
 REFERRERS_PAGE = 50  # N.2: ListImageReferrers maxResults is 1-50
@@ -43,8 +43,7 @@ def update_image_storage_class(ctx: Context, request: dict) -> dict:
         answered = "ACTIVATING" if image.status == "ARCHIVED" else "ACTIVE"
         image.status = "ACTIVE"
     return {"registryId": repository.registry_id, "repositoryName": repository.name,
-            "imageId": {"imageDigest": image.digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})},
-            "imageStatus": answered}
+            "imageId": echoed(asked, image.digest), "imageStatus": answered}
 
 
 HANDLERS = {"ListImageReferrers": list_image_referrers, "UpdateImageStorageClass": update_image_storage_class}

@@ -30,3 +30,8 @@ class Context:
 
     def arn(self, repository: Repository) -> str:
         return f"arn:aws:ecr:{self.region}:{repository.registry_id}:{repository.arn_suffix}"
+
+
+def echoed(asked: dict, digest: str) -> dict:
+    """imageId as it was asked for, with the digest added when asked by tag (research 5.1, 5.2)."""
+    return {"imageDigest": digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})}

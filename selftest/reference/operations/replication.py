@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 
 from selftest.reference.errors import error
-from selftest.reference.operations.context import Context
+from selftest.reference.operations.context import Context, echoed
 from selftest.reference.paging import page
 from selftest.reference.settings import Backfill, RegistrySettings
 
@@ -33,7 +33,7 @@ def describe_image_replication_status(ctx: Context, request: dict) -> dict:
     statuses = [{"region": d["region"], "registryId": d["registryId"], "status": "COMPLETE"}
                 for d in _destinations(ctx.store.settings(repository.registry_id), repository.name)]
     return {"repositoryName": repository.name,
-            "imageId": {"imageDigest": image.digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})},
+            "imageId": echoed(asked, image.digest),
             "replicationStatuses": statuses}
 
 
@@ -118,6 +118,7 @@ def _summary(backfill: Backfill, now: float, progress: bool = True) -> dict:
 
 HANDLERS = {"PutReplicationConfiguration": put_replication_configuration,
             "DescribeImageReplicationStatus": describe_image_replication_status,
-            "StartReplicationBackfill": start_replication_backfill, "StopReplicationBackfill": stop_replication_backfill,
+            "StartReplicationBackfill": start_replication_backfill,
+            "StopReplicationBackfill": stop_replication_backfill,
             "ListReplicationBackfills": list_replication_backfills,
             "DescribeReplicationBackfillResults": describe_replication_backfill_results}

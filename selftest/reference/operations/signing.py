@@ -6,7 +6,7 @@ from __future__ import annotations
 import fnmatch
 
 from selftest.reference.errors import error
-from selftest.reference.operations.context import Context
+from selftest.reference.operations.context import Context, echoed
 from selftest.reference.paging import page
 
 
@@ -42,7 +42,7 @@ def describe_image_signing_status(ctx: Context, request: dict) -> dict:
                 if not rule.get("repositoryFilters")
                 or any(fnmatch.fnmatchcase(repository.name, f["filter"]) for f in rule["repositoryFilters"])]
     return {"repositoryName": repository.name, "registryId": repository.registry_id,
-            "imageId": {"imageDigest": image.digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})},
+            "imageId": echoed(asked, image.digest),
             "signingStatuses": statuses}
 
 
