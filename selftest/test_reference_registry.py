@@ -133,6 +133,9 @@ def test_lifecycle_preview_runs_then_completes_with_results_p15(ref, repo, clock
     done = ref.ok("GetLifecyclePolicyPreview", {"repositoryName": repo})
     assert done["status"] == "COMPLETE" and done["summary"] == {"expiringImageTotalCount": 2}
     assert {r["imageDigest"] for r in done["previewResults"]} == {image.digest for image in pushed[:2]}
+    asked = ref.ok("GetLifecyclePolicyPreview", {"repositoryName": repo,
+                                                 "imageIds": [{"imageTag": "t0"}, {"imageTag": "never-pushed"}]})
+    assert [r["imageDigest"] for r in asked["previewResults"]] == [pushed[0].digest]
 
 
 # --- tags (T) -----------------------------------------------------------------------------------------

@@ -79,8 +79,9 @@ def get_lifecycle_policy_preview(ctx: Context, request: dict) -> dict:
     if ctx.clock() - preview["started"] < PREVIEW_SECONDS:
         return {**answer, "status": "IN_PROGRESS", "previewResults": []}
     results = preview["results"]
-    if "imageIds" in request:
-        wanted = [repository.image(image_id).digest for image_id in request["imageIds"]]
+    if "imageIds" in request:  # ids of no image select nothing: the model gives this call no ImageNotFound
+        wanted = {image_id.get("imageDigest", repository.tags.get(image_id.get("imageTag"))) for image_id in
+                  request["imageIds"]}
         results = [r for r in results if r["imageDigest"] in wanted]
     wanted_status = request.get("filter", {}).get("tagStatus", "ANY")
     if wanted_status != "ANY":
