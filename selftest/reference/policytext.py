@@ -16,7 +16,7 @@ from selftest.reference.errors import error
 def parsed_policy(text: str, situation: str) -> dict:
     """A repository or registry policy document; raises the situation's error (an InvalidParameterException
     at 'PolicyText', r3.16 / P.5) unless text is a JSON object with a Statement (INF: IAM's grammar)."""
-    document = _object(text)
+    document = parsed_object(text)
     if document is None or not isinstance(document.get("Statement"), (list, dict)):
         raise error(situation)
     return document
@@ -37,10 +37,6 @@ def compact(document: object) -> str:
 
 def parsed_object(text: str) -> dict | None:
     """text as a JSON object, or None when it is not one."""
-    return _object(text)
-
-
-def _object(text: str) -> dict | None:
     try:
         document = json.loads(text)
     except ValueError:
