@@ -1,6 +1,7 @@
 """A local, strict reference ECR endpoint for the project's self-tests (not part of the harness).
 
-It answers as real Amazon ECR does according to docs/evidence/real-ecr-behaviour.md, so that the
+It implements every operation of the model (schemas/operations.json) and answers as real Amazon ECR
+does according to docs/evidence/real-ecr-behaviour.md and real-ecr-behaviour-operations.md, so that the
 suite can be calibrated against it; ``Behaviour`` turns named knobs for conformant variants and
 breakages.
 """

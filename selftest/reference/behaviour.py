@@ -18,6 +18,7 @@ JSON_11 = "application/x-amz-json-1.1"
 MESSAGE_KEYS = ("message", "Message")
 SCAN_OUTCOMES = ("COMPLETE", "FAILED")
 REQUEST_ID_STYLES = ("uuid4", "uuid1", "absent")
+TOKEN_FORMATS = ("base64", "hex")  # how paging.py spells an opaque nextToken
 # The checks of a signature the reference makes, by name; ``unchecked`` skips some (see sigv4.verify).
 SIGV4_CHECKS = ("presence", "expiry", "not-yet-current", "region", "service", "access-key", "session-token",
                 "payload-hash", "signature")
@@ -51,6 +52,16 @@ class Behaviour:
     # Bodies above this are refused with 413 before anything else (None: no limit). Real AWS front ends
     # refuse oversized requests (dynalite, written against live DynamoDB: 413 above 16 MiB).
     max_body_bytes: int | None = MAX_BODY_BYTES
+    # Conformant variants of the list and policy answers (ops N.1, N.2, P.1): what a client must not rely on.
+    page_size_cap: int | None = None  # serve pages of at most this many items, fewer than asked (N.2: "up to")
+    token_format: str = "base64"  # another opaque nextToken encoding ("hex"); N.2: nextToken is opaque
+    reverse_list_order: bool = False  # list operations give their items in another stable order (newest first)
+    # SetRepositoryPolicy & co. re-serialise the policy with 4-space json.dumps whitespace instead of
+    # Jackson's pretty printer (P.1 says "re-serialised": only the parsed JSON is promised).
+    policy_whitespace: bool = False
+    # Members the model marks optional are left out of successful answers when their value is empty ([] or
+    # {}) below the top level (e.g. findingSeverityCounts {}, appliedScanFilters []); see pipeline.py.
+    omit_optional_members: bool = False
 
     # Breakages: each knob turned away from its default makes the reference deviate from real ECR.
     error_messages: bool = True  # False: error bodies carry no message
@@ -83,9 +94,12 @@ class Behaviour:
 
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
-                              ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES)):
+                              ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES),
+                              ("token_format", TOKEN_FORMATS)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
+        if self.page_size_cap is not None and self.page_size_cap < 1:
+            raise ValueError(f"page_size_cap={self.page_size_cap} must be at least 1")
         if not set(self.unchecked) <= set(SIGV4_CHECKS):
             raise ValueError(f"unchecked={sorted(self.unchecked)} names checks not in {SIGV4_CHECKS}")
         if not (self.error_type_in_body or self.error_type_header):

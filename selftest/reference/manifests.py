@@ -74,3 +74,27 @@ def _digest(descriptor: dict) -> str:
 
 def _refused(reason: str):
     return invalid_parameter("ImageManifest", constraint_texts()["manifest"][reason])
+
+
+def blob_media_types(manifest: Manifest) -> dict[str, str]:
+    """The media type of each blob an image manifest names, by digest (the config's, then the layers'),
+    as BatchCheckLayerAvailability reports them (ops L.8); empty for an index."""
+    if manifest.is_index:
+        return {}
+    document = json.loads(manifest.text)
+    return {d["digest"]: d["mediaType"] for d in [document["config"], *document["layers"]]
+            if isinstance(d.get("mediaType"), str)}
+
+
+def subject_of(manifest: Manifest) -> str | None:
+    """The digest of the manifest's OCI 1.1 ``subject`` (what it refers to, ListImageReferrers), or None."""
+    subject = json.loads(manifest.text).get("subject")
+    digest = subject.get("digest") if isinstance(subject, dict) else None
+    return digest if isinstance(digest, str) else None
+
+
+def artifact_type(manifest: Manifest) -> str | None:
+    """OCI 1.1: the manifest's artifactType, else its config's media type."""
+    document = json.loads(manifest.text)
+    found = document.get("artifactType")
+    return found if isinstance(found, str) else manifest.config_media_type

@@ -1,29 +1,56 @@
-"""Pages of a list answer: maxResults and an opaque nextToken."""
+"""Pages of a list answer: maxResults and an opaque nextToken (ops N.1, N.2, N.5, N.6).
+
+A page holds at most maxResults items (default 100, N.2), fewer under the variant knob
+``page_size_cap``; the last page has no nextToken; a nextToken the reference did not make is an
+InvalidParameterException (N.5). Tokens are offsets, so paging visits every item once and ends.
+"""
 
 from __future__ import annotations
 
 import base64
 import binascii
 
-from selftest.reference.errors import constraint_texts, invalid_parameter
+from selftest.reference.behaviour import Behaviour
+from selftest.reference.errors import constraint_texts, error, invalid_parameter
+
+DEFAULT_PAGE = 100  # N.2: "returns up to 100 results and a nextToken value, if applicable"
+_PREFIX = "offset:"
 
 
-def page(items: list, request: dict, default_size: int) -> tuple[list, dict]:
-    """The items of the requested page, and {"nextToken": ...} when more follow (else {})."""
-    start = _offset(request["nextToken"]) if "nextToken" in request else 0
-    end = start + request.get("maxResults", default_size)
-    more = {"nextToken": _token(end)} if end < len(items) else {}
+def page(items: list, request: dict, behaviour: Behaviour, default_size: int = DEFAULT_PAGE) -> tuple[list, dict]:
+    """The items of the requested page, and {"nextToken": ...} when more follow (else {}).
+
+    items is the whole list in its stable order; the knob reverse_list_order serves it backwards.
+    Raises InvalidParameterException (at 'nextToken') for a token that is not one of ours."""
+    if behaviour.reverse_list_order:
+        items = items[::-1]
+    start = _offset(request["nextToken"], behaviour.token_format) if "nextToken" in request else 0
+    size = request.get("maxResults", default_size)
+    if behaviour.page_size_cap is not None:
+        size = min(size, behaviour.page_size_cap)
+    end = start + size
+    more = {"nextToken": _token(end, behaviour.token_format)} if end < len(items) else {}
     return items[start:end], more
 
 
-def _token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"offset:{offset}".encode()).decode()
+def refuse_paging_with(request: dict, listed: str) -> None:
+    """nextToken or maxResults together with an explicit list (repositoryNames, imageIds, ...) is refused:
+    the model says they "cannot be used" together (R.9, N.6); the error's text is not captured (INF)."""
+    for member in ("maxResults", "nextToken"):
+        if member in request and listed in request:
+            raise error("paging-with-list", member=member, listed=listed)
 
 
-def _offset(token: str) -> int:
+def _token(offset: int, token_format: str) -> str:
+    text = f"{_PREFIX}{offset}".encode()
+    return base64.urlsafe_b64encode(text).decode() if token_format == "base64" else text.hex()
+
+
+def _offset(token: str, token_format: str) -> int:
     try:
-        kind, _, number = base64.urlsafe_b64decode(token.encode()).decode().partition(":")
-        if kind == "offset" and number.isdigit():
+        raw = base64.urlsafe_b64decode(token.encode()) if token_format == "base64" else bytes.fromhex(token)
+        kind, _, number = raw.decode().partition(":")
+        if kind + ":" == _PREFIX and number.isdigit() and number.isascii():
             return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 
 from ecrconf import schemas
 from selftest.reference import envelope, sigv4, validation
+from selftest.reference.answers import without_empty_optionals
 from selftest.reference.behaviour import Behaviour
 from selftest.reference.envelope import Reply
 from selftest.reference.errors import EcrError, error, invalid_parameter
@@ -60,7 +61,10 @@ class Pipeline:
         request = validation.validated(operation, self._broken_reading(operation, document),
                                        behaviour.input_constraints, behaviour.skipped_rules)
         with self.context.store.lock:
-            answer = HANDLERS[operation](self.context, request)
+            # A copy taken under the lock: answers may hold the state's own lists and dicts.
+            answer = copy.deepcopy(HANDLERS[operation](self.context, request))
+        if behaviour.omit_optional_members:
+            answer = without_empty_optionals(answer, schemas.output_schema(operation))
         return _altered(answer, operation, behaviour.answer_members, behaviour.answer_omits)
 
     def _operation(self, target: str | None) -> str:

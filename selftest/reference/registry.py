@@ -1,4 +1,5 @@
-"""The reference's state, in memory: registries, repositories, images, layers, uploads and scans.
+"""The reference's state, in memory: registries, repositories, images, layers, uploads and scans;
+registry-wide settings (policy, scanning, replication, ...) are in settings.py.
 
 One lock guards all of it; operations hold it for their whole run, so each is atomic (N concurrent
 scans of one image start exactly one scan).
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 
 from selftest.reference.errors import error, shown
 from selftest.reference.manifests import Manifest
+from selftest.reference.settings import RegistrySettings
 
 
 @dataclass
@@ -19,6 +21,7 @@ class Image:
     manifest: Manifest
     pushed_at: float
     tags: set[str] = field(default_factory=set)
+    status: str = "ACTIVE"  # ImageStatus: ARCHIVED after UpdateImageStorageClass to ARCHIVE
 
     @property
     def digest(self) -> str:
@@ -46,6 +49,24 @@ class Repository:
     layers: dict[str, int] = field(default_factory=dict)  # digest -> size
     uploads: dict[str, Upload] = field(default_factory=dict)
     scans: dict[str, float] = field(default_factory=dict)  # digest -> when the last scan started
+    policy: str | None = None  # the repository policy, as SetRepositoryPolicy stored it (ops P.1)
+    lifecycle: str | None = None  # the lifecycle policy, compact (ops P.8)
+    preview: dict | None = None  # the last lifecycle policy preview: text, started, results (ops P.15)
+    resource_tags: dict[str, str] = field(default_factory=dict)  # TagResource's tags, in order (ops T.1)
+
+    @property
+    def arn_suffix(self) -> str:
+        return f"repository/{self.name}"
+
+    def referenced_by_index(self, digest: str) -> list[str]:
+        """Digests of the indexes (manifest lists) in this repository that refer to the image (ops I.12)."""
+        return [i.digest for i in self.images.values() if digest in i.manifest.children]
+
+    def remove_image(self, image: Image) -> None:
+        for tag in image.tags:
+            self.tags.pop(tag, None)
+        del self.images[image.digest]
+        self.scans.pop(image.digest, None)
 
     def tag_is_immutable(self, tag: str) -> bool:
         excepted = any(fnmatch.fnmatchcase(tag, f["filter"]) for f in self.exclusion_filters)
@@ -67,9 +88,13 @@ class Store:
         self.account_id = account_id
         self.lock = threading.RLock()
         self._registries: dict[str, dict[str, Repository]] = {}
+        self._settings: dict[str, RegistrySettings] = {}
 
     def repositories(self, registry_id: str) -> dict[str, Repository]:
         return self._registries.setdefault(registry_id, {})
+
+    def settings(self, registry_id: str) -> RegistrySettings:
+        return self._settings.setdefault(registry_id, RegistrySettings())
 
     def repository(self, registry_id: str, name: str) -> Repository:
         found = self.repositories(registry_id).get(name)

@@ -43,7 +43,9 @@ class ReferenceEcr:
             self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
             self._server.daemon_threads = True
             self._server.pipeline = self.pipeline
-            self._thread = threading.Thread(target=self._server.serve_forever, name="reference-ecr", daemon=True)
+            # a short poll interval: stop() waits for the serving loop to notice (0.5 s by default)
+            self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                            name="reference-ecr", daemon=True)
             self._thread.start()
         return self.url
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from selftest.reference.behaviour import Behaviour
 from selftest.reference.registry import Repository, Store
+from selftest.reference.settings import RegistrySettings
 
 
 @dataclass(frozen=True)
@@ -22,3 +23,15 @@ class Context:
 
     def repository(self, request: dict) -> Repository:
         return self.store.repository(self.registry_id(request), request["repositoryName"])
+
+    def settings(self, request: dict) -> RegistrySettings:
+        """The registry-wide settings of the registry a request names (the caller's own by default)."""
+        return self.store.settings(self.registry_id(request))
+
+    def arn(self, repository: Repository) -> str:
+        return f"arn:aws:ecr:{self.region}:{repository.registry_id}:{repository.arn_suffix}"
+
+
+def echoed(asked: dict, digest: str) -> dict:
+    """imageId as it was asked for, with the digest added when asked by tag (research 5.1, 5.2)."""
+    return {"imageDigest": digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})}

@@ -1,4 +1,4 @@
-"""PutImage, DescribeImages, BatchGetImage."""
+"""PutImage, DescribeImages, ListImages, BatchGetImage, BatchDeleteImage (ops I.1-I.16)."""
 
 from __future__ import annotations
 
@@ -7,10 +7,9 @@ import re
 from selftest.reference import manifests, scanning
 from selftest.reference.errors import EcrError, error, item_failure
 from selftest.reference.operations.context import Context
-from selftest.reference.paging import page
+from selftest.reference.paging import page, refuse_paging_with
 from selftest.reference.registry import Image, Repository
 
-DEFAULT_PAGE = 100
 IMAGE_DIGEST = re.compile(r"[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+")  # research 3.8
 
 
@@ -53,13 +52,26 @@ def put_image(ctx: Context, request: dict) -> dict:
 
 
 def describe_images(ctx: Context, request: dict) -> dict:
+    """Named images (one unknown fails the whole call, I.13), or a page of those the filter selects."""
     repository = ctx.repository(request)
+    refuse_paging_with(request, "imageIds")  # N.6
     if "imageIds" in request:
-        found = list({i.digest: i for i in (repository.image(image_id) for image_id in request["imageIds"])}.values())
+        shown = list({i.digest: i for i in (repository.image(image_id) for image_id in request["imageIds"])}.values())
+        more = {}
     else:
-        found = [i for i in repository.images.values() if _tag_status_matches(i, request)]
-    shown, more = page(found, request, DEFAULT_PAGE)
+        shown, more = page([i for i in repository.images.values() if _filter_matches(i, request)], request,
+                           ctx.behaviour)
     return {"imageDetails": [_details(ctx, repository, image) for image in shown], **more}
+
+
+def list_images(ctx: Context, request: dict) -> dict:
+    """One {imageDigest, imageTag} per tag, {imageDigest} for an untagged image (I.16), paged (N.1)."""
+    repository = ctx.repository(request)
+    ids = [{"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
+           for image in repository.images.values() if _filter_matches(image, request)
+           for tag in (sorted(image.tags) or [None])]
+    shown, more = page(ids, request, ctx.behaviour)
+    return {"imageIds": shown, **more}
 
 
 def batch_get_image(ctx: Context, request: dict) -> dict:
@@ -75,6 +87,32 @@ def batch_get_image(ctx: Context, request: dict) -> dict:
                        "imageId": {"imageDigest": image.digest, **image_id},
                        "imageManifest": image.manifest.text, "imageManifestMediaType": image.manifest.media_type})
     return {"images": images, "failures": failures}
+
+
+def batch_delete_image(ctx: Context, request: dict) -> dict:
+    """Per id: a tag alone (or with its digest) removes that tag, and the image with its last tag; a digest
+    removes the image and all its tags. Removed ids carry digest and tag, failures [] always (I.8, I.11);
+    an image an index refers to is kept (ImageReferencedByManifestList, I.12)."""
+    repository = ctx.repository(request)
+    removed, failures = [], []
+    for image_id in request["imageIds"]:
+        try:
+            image = _batch_item(repository, image_id)
+            if repository.referenced_by_index(image.digest) and ("imageTag" not in image_id or len(image.tags) <= 1):
+                raise _ItemFailure("ImageReferencedByManifestList")
+        except _ItemFailure as failure:
+            failures.append({"imageId": image_id, **item_failure(failure.code)})
+            continue
+        tag = image_id.get("imageTag")
+        if tag is not None and len(image.tags) > 1:
+            image.tags.discard(tag)
+            del repository.tags[tag]
+            removed.append({"imageDigest": image.digest, "imageTag": tag})
+            continue
+        removed.extend({"imageDigest": image.digest, **({"imageTag": t} if t else {})}
+                       for t in (sorted(image.tags) or [None]))
+        repository.remove_image(image)
+    return {"imageIds": removed, "failures": failures}
 
 
 class _ItemFailure(Exception):
@@ -98,9 +136,12 @@ def _batch_item(repository: Repository, image_id: dict) -> Image:
         raise _ItemFailure("ImageNotFound") from None
 
 
-def _tag_status_matches(image: Image, request: dict) -> bool:
-    wanted = request.get("filter", {}).get("tagStatus", "ANY")
-    return wanted == "ANY" or (wanted == "TAGGED") == bool(image.tags)
+def _filter_matches(image: Image, request: dict) -> bool:
+    """filter.tagStatus and filter.imageStatus (I.16); absent means ANY (INF)."""
+    wanted = request.get("filter", {})
+    tag_status, image_status = wanted.get("tagStatus", "ANY"), wanted.get("imageStatus", "ANY")
+    return (tag_status == "ANY" or (tag_status == "TAGGED") == bool(image.tags)) and \
+        image_status in ("ANY", image.status)
 
 
 def _details(ctx: Context, repository: Repository, image: Image) -> dict:
@@ -123,4 +164,5 @@ def _details(ctx: Context, repository: Repository, image: Image) -> dict:
     return details
 
 
-HANDLERS = {"PutImage": put_image, "DescribeImages": describe_images, "BatchGetImage": batch_get_image}
+HANDLERS = {"PutImage": put_image, "DescribeImages": describe_images, "ListImages": list_images,
+            "BatchGetImage": batch_get_image, "BatchDeleteImage": batch_delete_image}

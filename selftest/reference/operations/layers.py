@@ -1,4 +1,5 @@
-"""The API-only blob upload: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart, CompleteLayerUpload."""
+"""The API-only blob upload and download: BatchCheckLayerAvailability, InitiateLayerUpload, UploadLayerPart,
+CompleteLayerUpload, GetDownloadUrlForLayer (ops L.1-L.9)."""
 
 from __future__ import annotations
 
@@ -6,22 +7,27 @@ import re
 import uuid
 
 from selftest.reference.errors import error, item_failure
-from selftest.reference.manifests import digest_of
+from selftest.reference.manifests import blob_media_types, digest_of
 from selftest.reference.operations.context import Context
 from selftest.reference.registry import Repository, Upload
 
 PART_SIZE = 10 * 1024 * 1024  # research 7.3: parts of at most 10 MiB
 MIN_PART = 5 * 1024 * 1024  # research 6.3: every part but the last at least 5 MiB
 LAYER_DIGEST = re.compile(r"[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+")  # the model's LayerDigest pattern
+URL_LIFETIME = 3600  # seconds a download URL is valid (L.9, Q.9)
 
 
 def batch_check_layer_availability(ctx: Context, request: dict) -> dict:
+    """Per digest: AVAILABLE with size (and media type once an image names it), or a failure; failures []
+    always (L.8)."""
     repository = ctx.repository(request)
+    media_types = _media_types(repository)
     layers, failures = [], []
     for digest in request["layerDigests"]:
         if digest in repository.layers:
             layers.append({"layerDigest": digest, "layerAvailability": "AVAILABLE",
-                           "layerSize": repository.layers[digest]})
+                           "layerSize": repository.layers[digest],
+                           **({"mediaType": media_types[digest]} if digest in media_types else {})})
         else:
             code = "MissingLayerDigest" if LAYER_DIGEST.fullmatch(digest) else "InvalidLayerDigest"
             failures.append({"layerDigest": digest, **item_failure(code)})
@@ -29,6 +35,7 @@ def batch_check_layer_availability(ctx: Context, request: dict) -> dict:
 
 
 def initiate_layer_upload(ctx: Context, request: dict) -> dict:
+    """{uploadId (a UUID), partSize 10485760} only (L.1)."""
     repository = ctx.repository(request)
     upload = Upload(str(uuid.uuid4()))
     repository.uploads[upload.id] = upload
@@ -36,6 +43,9 @@ def initiate_layer_upload(ctx: Context, request: dict) -> dict:
 
 
 def upload_layer_part(ctx: Context, request: dict) -> dict:
+    """A part must continue the upload (partFirstByte == bytes so far) and its last byte match its size,
+    else InvalidLayerPartException with registryId, repositoryName, uploadId, lastValidByteReceived (L.4);
+    answers lastByteReceived == partLastByte (L.2). An upload of another repository is not found (L.7)."""
     repository = ctx.repository(request)
     upload = _upload(repository, request["uploadId"])
     first, last, blob = request["partFirstByte"], request["partLastByte"], request["layerPartBlob"]
@@ -50,6 +60,8 @@ def upload_layer_part(ctx: Context, request: dict) -> dict:
 
 
 def complete_layer_upload(ctx: Context, request: dict) -> dict:
+    """No parts: EmptyUploadException (r6.2); a part but the last under 5 MiB: LayerPartTooSmall (r6.3); no
+    given digest matching the bytes: InvalidLayerException (L.6); a blob already there: LayerAlreadyExists."""
     repository = ctx.repository(request)
     upload = _upload(repository, request["uploadId"])
     where = {"upload": upload.id, "repository": repository.name, "registry": repository.registry_id}
@@ -69,6 +81,29 @@ def complete_layer_upload(ctx: Context, request: dict) -> dict:
             "layerDigest": calculated}
 
 
+def get_download_url_for_layer(ctx: Context, request: dict) -> dict:
+    """A presigned-looking S3 URL valid 1 h (L.9, Q.9). A digest not in the repository: LayersNotFoundException
+    (r6.13); uploaded but named by no image: LayerInaccessibleException (L.9)."""
+    repository = ctx.repository(request)
+    digest = request["layerDigest"]
+    where = {"digest": digest, "repository": repository.name, "registry": repository.registry_id}
+    if digest not in repository.layers:
+        raise error("layer-not-found", **where)
+    if not any(digest in image.manifest.blobs for image in repository.images.values()):
+        raise error("layer-inaccessible", **where)
+    bucket = f"prod-{ctx.region}-starport-layer-bucket.s3.{ctx.region}.amazonaws.com"
+    url = (f"https://{bucket}/{repository.registry_id}/{repository.name}/{digest.replace(':', '-')}"
+           f"?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Expires={URL_LIFETIME}&X-Amz-SignedHeaders=host")
+    return {"downloadUrl": url, "layerDigest": digest}
+
+
+def _media_types(repository: Repository) -> dict[str, str]:
+    found: dict[str, str] = {}
+    for image in repository.images.values():
+        found.update(blob_media_types(image.manifest))
+    return found
+
+
 def _upload(repository: Repository, upload_id: str) -> Upload:
     found = repository.uploads.get(upload_id)
     if found is None:
@@ -78,4 +113,4 @@ def _upload(repository: Repository, upload_id: str) -> Upload:
 
 HANDLERS = {"BatchCheckLayerAvailability": batch_check_layer_availability,
             "InitiateLayerUpload": initiate_layer_upload, "UploadLayerPart": upload_layer_part,
-            "CompleteLayerUpload": complete_layer_upload}
+            "CompleteLayerUpload": complete_layer_upload, "GetDownloadUrlForLayer": get_download_url_for_layer}

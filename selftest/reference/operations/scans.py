@@ -6,7 +6,8 @@ import time
 
 from selftest.reference import scanning
 from selftest.reference.errors import error, shown
-from selftest.reference.operations.context import Context
+from selftest.reference.operations.context import Context, echoed
+from selftest.reference.paging import page
 
 
 def start_image_scan(ctx: Context, request: dict) -> dict:
@@ -25,26 +26,27 @@ def start_image_scan(ctx: Context, request: dict) -> dict:
     if behaviour.scan_description is not None:
         status["description"] = behaviour.scan_description
     return {"registryId": repository.registry_id, "repositoryName": repository.name,
-            "imageId": _echoed(request["imageId"], image.digest), "imageScanStatus": status}
+            "imageId": echoed(request["imageId"], image.digest), "imageScanStatus": status}
 
 
 def describe_image_scan_findings(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     asked = request["imageId"]
     image = repository.image(asked)
+    findings, more = page([], request, ctx.behaviour)  # basic scans find nothing; the token is checked (N.1)
     duration = ctx.behaviour.scan_duration
     status = scanning.status(repository, image.digest, ctx.clock(), duration, ctx.behaviour.scan_outcome)
     if status is None or not ctx.behaviour.findings_visible:
         raise error("scan-not-found", digest=shown(asked.get("imageDigest")), tag=shown(asked.get("imageTag")),
                     repository=repository.name, registry=repository.registry_id)
     answer = {"registryId": repository.registry_id, "repositoryName": repository.name,
-              "imageId": _echoed(asked, image.digest), "imageScanStatus": status}
+              "imageId": echoed(asked, image.digest), "imageScanStatus": status}
     if status["status"] == "COMPLETE":  # research 5.6: no vulnerabilities found
         answer["imageScanFindings"] = {
             "imageScanCompletedAt": scanning.completed_at(repository, image.digest, duration),
             "vulnerabilitySourceUpdatedAt": repository.scans[image.digest],
-            "findingSeverityCounts": {}, "findings": []}
-    return answer
+            "findingSeverityCounts": {}, "findings": findings}
+    return {**answer, **more}
 
 
 def _let_others_in(ctx: Context, seconds: float) -> None:
@@ -54,11 +56,6 @@ def _let_others_in(ctx: Context, seconds: float) -> None:
         time.sleep(seconds)
     finally:
         ctx.store.lock.acquire()
-
-
-def _echoed(asked: dict, digest: str) -> dict:
-    """imageId as it was asked for, with the digest added when asked by tag (research 5.1, 5.2)."""
-    return {"imageDigest": digest, **({"imageTag": asked["imageTag"]} if "imageTag" in asked else {})}
 
 
 HANDLERS = {"StartImageScan": start_image_scan, "DescribeImageScanFindings": describe_image_scan_findings}
