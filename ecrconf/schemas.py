@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from functools import cache
 from pathlib import Path
@@ -51,9 +52,27 @@ def is_fault(error: str) -> bool:
 
 @cache
 def validator(kind: str, operation: str) -> Draft7Validator:
-    """A validator for 'input' or 'output' of an operation."""
-    schema = {"input": input_schema, "output": output_schema}[kind](operation)
-    return Draft7Validator(schema)
+    """A validator for 'input' or 'output' of an operation.
+
+    An output's lists are held to no length: the model's list shapes are shared with inputs, whose bounds
+    they carry (ImageIdentifierList: 1 to 100), while ECR answers an empty list (DescribeImages of an empty
+    repository, ops I.13; ListImages likewise) and a page as long as maxResults asked (up to 1000, ops N.2)."""
+    if kind == "output":
+        return Draft7Validator(_without_list_bounds(copy.deepcopy(output_schema(operation))))
+    return Draft7Validator({"input": input_schema}[kind](operation))
+
+
+def _without_list_bounds(schema: object) -> object:
+    if isinstance(schema, dict):
+        if schema.get("type") == "array":
+            schema.pop("minItems", None)
+            schema.pop("maxItems", None)
+        for value in schema.values():
+            _without_list_bounds(value)
+    elif isinstance(schema, list):
+        for value in schema:
+            _without_list_bounds(value)
+    return schema
 
 
 def violations(kind: str, operation: str, document: object) -> list[str]:

@@ -58,3 +58,12 @@ def test_drift_notices_an_edited_schema(tmp_path: Path):
 def test_generated_requests_validate(operation, data):
     request = data.draw(strategies.requests(operation))
     assert schemas.violations("input", operation, request) == []
+
+
+def test_answers_lists_are_held_to_no_length_while_requests_lists_are():
+    """ImageIdentifierList is 1-100 in the model: a request must keep to it, an answer need not (ops I.13, N.2)."""
+    assert schemas.violations("output", "ListImages", {"imageIds": []}) == []
+    long_page = {"imageIds": [{"imageDigest": "sha256:" + f"{n:064x}"} for n in range(101)]}
+    assert schemas.violations("output", "ListImages", long_page) == []
+    assert schemas.violations("input", "BatchGetImage", {"repositoryName": "r1", "imageIds": []}) != []
+    assert schemas.violations("output", "ListImages", {"imageIds": [{"imageTag": ""}]}) != []  # the rest holds
