@@ -71,8 +71,10 @@ class _Converter:
             # awsJson1_1 sends timestamps as epoch seconds, possibly fractional.
             return {"type": "number"}
         if kind == "blob":
+            # On the wire a blob is base64 text, while the model bounds its decoded bytes: no character
+            # count says that exactly, so the bounds are kept as bytes, for the checks that know blobs.
             return _bounds({"type": "string", "contentEncoding": "base64", "pattern": BASE64}, shape,
-                           "minLength", "maxLength")
+                           "x-minBytes", "x-maxBytes")
         if kind == "list":
             return _bounds({"type": "array", "items": self.convert(shape["member"]["shape"])}, shape,
                            "minItems", "maxItems")

@@ -53,7 +53,7 @@ class InvalidCase:
     """A request that breaks exactly one constraint of a valid base request."""
 
     id: str  # stable and readable, e.g. "repositoryName-too-long-257"
-    kind: str  # missing, null, wrong-type, too-short, too-long, too-small, too-large, pattern, enum, or an observed rule's kind
+    kind: str  # missing, null, wrong-type, too-short, too-long, too-small, too-large, pattern, not-base64, enum, or an observed rule's kind
     request: dict
     broken: str  # the member path, e.g. "imageId.imageTag" or "imageIds[0].imageDigest"
     evidence: str = "documented"  # "documented" (the model) or the evidence of the observed rule broken
@@ -430,7 +430,9 @@ def _string_breakages(member: _Member) -> Iterator[_Breakage]:
         def insert(at: int, char: str) -> str:  # overwrite instead when the value is at its maximum length
             return value[:at] + char + value[at + (0 if room else 1):]
 
-        yield _Breakage(member, "pattern", "pattern", tuple((name, (v,)) for name, v in _near_misses(value)),
+        # A blob that is not base64 cannot be read at all: a serialization error, not a validation one.
+        kind = "not-base64" if schema.get("contentEncoding") == "base64" else "pattern"
+        yield _Breakage(member, kind, "pattern", tuple((name, (v,)) for name, v in _near_misses(value)),
                         st.builds(insert, st.integers(0, max(len(value) - (0 if room else 1), 0)), st.characters()))
 
 

@@ -1,0 +1,110 @@
+"""Every operation of the model, held to its schemas and its table (fixtures/operations/<Operation>.toml).
+
+The same families of checks for each operation, with no code of its own: a valid request on the run's
+own resources succeeds; each absent resource it names gets the not-found answer its table gives; each
+request that breaks one input constraint is refused as invalid. An operation the target does not
+implement is reported as unsupported, per operation.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+from ecrconf import checks, evidence, strategies
+from ecrconf.checks import ConformanceFailure
+from ecrconf.generate import tables
+from ecrconf.resources.world import World, offline
+
+# These have suites of their own, in depth (suites/start_image_scan): their cases are not repeated here.
+IN_DEPTH = frozenset({"StartImageScan"})
+# Check ids are known at collection, before any target answers: the cases come from requests filled with
+# values that name nothing (offline), whose shape is all that case ids depend on.
+COLLECTION_WORLD = offline("ecrconf-collect", "123456789012", "us-east-1")
+MODEL = "service model and API reference; fixtures/operations/{operation}.toml"
+
+
+@pytest.fixture
+def world(resources, client) -> World:
+    return World(resources, client.region)
+
+
+@pytest.fixture(scope="module")
+def registry(resources) -> str:
+    """The run's own registry id, as the target reports it: invalid requests name it, never another's."""
+    return resources.repository().registry_id
+
+
+def _param(operation: str, case: str | None, level: str, source: str):
+    return pytest.param(operation, case, id=operation if case is None else f"{operation}-{case}",
+                        marks=[pytest.mark.operation(operation), pytest.mark.evidence(level, source)])
+
+
+def _success_params() -> list:
+    # A call that changes the whole registry is not made until the run can restore what it changed.
+    return [_param(t.operation, None, "documented", MODEL.format(operation=t.operation))
+            for t in tables.tables() if not t.account_wide]
+
+
+def _not_found_params() -> list:
+    return [_param(t.operation, case.id, evidence.level_of(case.evidence),
+                   f"{case.evidence}; fixtures/operations/{t.operation}.toml")
+            for t in tables.tables() for case in t.not_found]
+
+
+def _invalid_params() -> list:
+    params = []
+    for t in tables.tables():
+        if t.operation in IN_DEPTH:
+            continue
+        for case in _invalid_cases(t.operation, COLLECTION_WORLD):
+            documented = case.evidence == "documented"
+            params.append(_param(t.operation, case.id, "documented" if documented else case.evidence,
+                                 "service model constraints; error type: real-ecr-behaviour.md section 3"
+                                 if documented else "fixtures/constraints/observed.json"))
+    return params
+
+
+def _invalid_cases(operation: str, world) -> list[strategies.InvalidCase]:
+    """The single-constraint breakages of operation's table request, filled from world."""
+    base = tables.fill(operation, tables.table(operation).request, world)
+    return strategies.boundary_cases(operation, base)
+
+
+@functools.cache
+def _offline_cases(operation: str, prefix: str, registry: str, region: str) -> dict:
+    return {case.id: case for case in _invalid_cases(operation, offline(prefix, registry, region))}
+
+
+@pytest.mark.parametrize(("operation", "case"), _success_params())
+def test_valid_request_succeeds(client, world, operation, case):
+    """A valid request on the run's own resources MUST succeed: HTTP 200 and a body valid against the output schema."""
+    request = tables.fill(operation, tables.table(operation).request, world)
+    checks.succeeded(client.call(operation, request))
+
+
+@pytest.mark.parametrize(("operation", "case"), _not_found_params())
+def test_absent_resource_is_not_found(client, world, operation, case):
+    """A request naming a resource that does not exist MUST get the not-found answer of that resource."""
+    table = tables.table(operation)
+    expected = next(c for c in table.not_found if c.id == case)
+    exchange = client.call(operation, tables.fill(operation, table.absent(expected), world))
+    if expected.error is not None:
+        checks.failed_with(exchange, {expected.error})
+        return
+    failures = checks.succeeded(exchange).get("failures") or []
+    codes = [f.get("failureCode") for f in failures if isinstance(f, dict)]
+    if expected.failure not in codes:
+        raise ConformanceFailure("the absent item is not reported as a failure of that item",
+                                 received=", ".join(map(str, codes)) or "no failures",
+                                 expected=f"a failure with failureCode {expected.failure}", exchange=exchange)
+
+
+@pytest.mark.parametrize(("operation", "case"), _invalid_params())
+def test_invalid_request_is_rejected(client, resources, registry, operation, case, record_property):
+    """A request that breaks one input constraint MUST be rejected with HTTP 400 and a validation error."""
+    invalid = _offline_cases(operation, resources.prefix, registry, client.region)[case]
+    unreadable = invalid.kind in ("wrong-type", "null", "not-base64")
+    expected = checks.SERIALIZATION_ERRORS if unreadable else checks.VALIDATION_ERRORS
+    record_property("error_type_seen", checks.failed_with(client.call(operation, invalid.request), expected))
