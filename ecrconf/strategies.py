@@ -439,7 +439,7 @@ def _string_breakages(member: _Member) -> Iterator[_Breakage]:
 def _near_misses(value: str) -> list[tuple[str, str]]:
     """Mistakes people make in names and ids like ECR's; the caller keeps those the pattern rejects."""
     mid = len(value) // 2
-    unit = "digits" if value.isdigit() else "chars"
+    # Labels name the mistake, never the value's length: a case keeps its id whatever value it breaks.
     return [
         ("uppercase", value.upper()),
         ("illegal-character", value[:mid] + "!" + value[mid:]),
@@ -447,8 +447,8 @@ def _near_misses(value: str) -> list[tuple[str, str]]:
         ("doubled-separator", value[:mid] + ".." + value[mid:]),
         ("empty-segment", value[:mid] + "//" + value[mid:]),
         ("trailing-slash", value + "/"),
-        (f"{len(value) - 1}-{unit}", value[:-1]),
-        (f"{len(value) + 1}-{unit}", value + value[-1:]),
+        ("one-short", value[:-1]),
+        ("one-long", value + value[-1:]),
         ("with-letter", value[:-1] + "x"),
     ]
 

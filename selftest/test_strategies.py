@@ -193,7 +193,7 @@ def test_boundary_cases_include_the_named_ones():
         "repositoryName-pattern-uppercase", "repositoryName-pattern-illegal-character",
         "repositoryName-pattern-leading-separator", "repositoryName-pattern-doubled-separator",
         "repositoryName-pattern-empty-segment", "repositoryName-pattern-trailing-slash",
-        "registryId-pattern-11-digits", "registryId-pattern-13-digits", "registryId-pattern-with-letter",
+        "registryId-pattern-one-short", "registryId-pattern-one-long", "registryId-pattern-with-letter",
         "imageId-empty-identifier-no-digest-no-tag",
         *(f"imageId.imageDigest-malformed-digest-{name}"
           for name in ("no-colon", "no-hex", "bad-hex", "no-algorithm", "none-string", "empty")),
