@@ -18,6 +18,10 @@ DIGEST = "sha256:" + "ab" * 32
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "run", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
     "Action": ["ecr:BatchGetImage"]}]})
+REGISTRY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "run", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"],
+    "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*"}]})
 LIFECYCLE = json.dumps({"rules": [{"rulePriority": 1, "description": "expire untagged images of the run",
                                    "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
                                                  "countUnit": "days", "countNumber": 1},
@@ -50,7 +54,7 @@ WORLD = SimpleNamespace(
     exclusion=SimpleNamespace(principal=f"{ROLE}-exclusion-2"),
     replication=SimpleNamespace(region="us-west-2", registry=ACCOUNT),
     backfill=SimpleNamespace(id="3f2b7c1e-5d4a-4e8b-9c6d-0a1b2c3d4e5f"),
-    texts=SimpleNamespace(repository_policy=POLICY, lifecycle_policy=LIFECYCLE, registry_policy=POLICY),
+    texts=SimpleNamespace(repository_policy=POLICY, lifecycle_policy=LIFECYCLE, registry_policy=REGISTRY_POLICY),
     absent=SimpleNamespace(repository="ecrconf-abc123-main-absent", digest="sha256:" + "0" * 64, tag="absent",
                            upload="00000000-0000-4000-8000-000000000000",
                            arn=f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/ecrconf-abc123-main-absent",
