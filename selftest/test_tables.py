@@ -18,12 +18,17 @@ DIGEST = "sha256:" + "ab" * 32
 POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
     "Sid": "run", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
     "Action": ["ecr:BatchGetImage"]}]})
+REGISTRY_POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "run", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": ["ecr:ReplicateImage", "ecr:CreateRepository"],
+    "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*"}]})
 LIFECYCLE = json.dumps({"rules": [{"rulePriority": 1, "description": "expire untagged images of the run",
                                    "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed",
                                                  "countUnit": "days", "countNumber": 1},
                                    "action": {"type": "expire"}}]})
 MANIFEST = json.dumps({"schemaVersion": 2, "mediaType": "application/vnd.oci.image.manifest.v1+json"})
 UPLOAD = "7c9e6679-7425-40de-944b-e07fc1f90ae7"
+ROLE = f"arn:aws:iam::{ACCOUNT}:role/ecrconf-abc123"
 # Values of the shape the run's world gives, to fill every table's requests without a target.
 WORLD = SimpleNamespace(
     registry=ACCOUNT, region="us-east-1",
@@ -31,9 +36,10 @@ WORLD = SimpleNamespace(
                                uri=f"{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com/r"),
     image=SimpleNamespace(repository="ecrconf-abc123-main-2", digest=DIGEST, tag="v1", manifest=MANIFEST,
                           media_type="application/vnd.oci.image.manifest.v1+json", layer=DIGEST),
-    new=SimpleNamespace(repository="ecrconf-abc123-main-3", tag="v2"),
+    new=SimpleNamespace(repository="ecrconf-abc123-main-3", tag="v2", cache_prefix="ecrconf-abc123-cache-1",
+                        template="ecrconf-abc123-template-1", principal=f"{ROLE}-exclusion-1"),
     new_image=SimpleNamespace(repository="ecrconf-abc123-main-4", manifest=MANIFEST, digest=DIGEST,
-                              media_type="application/vnd.oci.image.manifest.v1+json"),
+                              media_type="application/vnd.oci.image.manifest.v1+json", layer=DIGEST),
     upload=SimpleNamespace(repository="ecrconf-abc123-main-5", id=UPLOAD),
     part=SimpleNamespace(repository="ecrconf-abc123-main-5", id=UPLOAD,
                          blob=base64.b64encode(b"layer").decode(), last_byte="4"),
@@ -41,11 +47,19 @@ WORLD = SimpleNamespace(
     policy_repository=SimpleNamespace(name="ecrconf-abc123-main-6"),
     lifecycle_repository=SimpleNamespace(name="ecrconf-abc123-main-7"),
     scanned=SimpleNamespace(repository="ecrconf-abc123-main-8", digest=DIGEST),
-    texts=SimpleNamespace(repository_policy=POLICY, lifecycle_policy=LIFECYCLE, registry_policy=POLICY),
+    unscanned=SimpleNamespace(repository="ecrconf-abc123-main-9", digest=DIGEST),
+    preview_repository=SimpleNamespace(name="ecrconf-abc123-main-10"),
+    cache_rule=SimpleNamespace(prefix="ecrconf-abc123-cache-2"),
+    template=SimpleNamespace(prefix="ecrconf-abc123-template-2"),
+    exclusion=SimpleNamespace(principal=f"{ROLE}-exclusion-2"),
+    replication=SimpleNamespace(region="us-west-2", registry=ACCOUNT),
+    backfill=SimpleNamespace(id="3f2b7c1e-5d4a-4e8b-9c6d-0a1b2c3d4e5f"),
+    texts=SimpleNamespace(repository_policy=POLICY, lifecycle_policy=LIFECYCLE, registry_policy=REGISTRY_POLICY),
     absent=SimpleNamespace(repository="ecrconf-abc123-main-absent", digest="sha256:" + "0" * 64, tag="absent",
                            upload="00000000-0000-4000-8000-000000000000",
                            arn=f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/ecrconf-abc123-main-absent",
-                           prefix="ecrconf-absent"),
+                           prefix="ecrconf-absent", template="ecrconf-abc123-template-absent",
+                           principal=f"{ROLE}-absent", backfill="00000000-0000-4000-8000-000000000001"),
 )
 
 
@@ -63,6 +77,38 @@ def test_table_requests_are_valid_requests(operation):
     for request in [table.request, *(table.absent(case) for case in table.not_found)]:
         filled = tables.fill(operation, request, WORLD)
         assert schemas.violations("input", operation, filled) == [], filled
+
+
+def test_every_operation_of_the_model_has_a_table():
+    assert tables.operations() == sorted(schemas.operations())
+    assert [table.operation for table in tables.tables()] == sorted(schemas.operations())
+
+
+@pytest.mark.parametrize("operation", tables.operations())
+def test_a_table_that_names_a_repository_says_what_an_absent_one_answers(operation):
+    """base 4.1: a repository that does not exist gives RepositoryNotFoundException, so every table whose
+    request names one by repositoryName (and whose operation models the error) has that case."""
+    table = tables.table(operation)
+    if "repositoryName" not in table.request or "RepositoryNotFoundException" not in schemas.modelled_errors(operation):
+        return
+    cases = {case.member: case for case in table.not_found}
+    assert "repositoryName" in cases, operation
+    assert (cases["repositoryName"].value, cases["repositoryName"].error) == ("{absent.repository}",
+                                                                            "RepositoryNotFoundException")
+
+
+def test_account_wide_tables_are_the_calls_that_change_registry_or_account_state():
+    """Reads are never account-wide; every write of a registry-wide family is."""
+    writes = ("Put", "Delete", "Create", "Update", "Register", "Deregister", "Start", "Stop")
+    registry_wide = {"registry", "replication", "pull-through-cache", "templates", "signing", "account"}
+    for table in tables.tables():
+        if table.account_wide:
+            assert table.operation.startswith(writes), table.operation
+        elif table.family in registry_wide and table.operation.startswith(writes):
+            raise AssertionError(f"{table.operation} changes {table.family} state but is not account_wide")
+    wide = {table.operation for table in tables.tables() if table.account_wide}
+    assert {"PutRegistryPolicy", "DeleteRegistryPolicy", "PutRegistryScanningConfiguration"} <= wide
+    assert not wide & {"GetRegistryPolicy", "DescribeRegistry", "GetAuthorizationToken", "PutImage"}
 
 
 def test_fill_gives_integers_where_the_model_has_them():

@@ -30,14 +30,19 @@ VOCABULARY = frozenset({
     "repository.name", "repository.arn", "repository.uri",
     *(f"image.{a}" for a in ("repository", "digest", "tag", "manifest", "media_type", "layer")),
     "new.repository", "new.tag",
-    *(f"new_image.{a}" for a in ("repository", "manifest", "digest", "media_type")),
+    "new.cache_prefix", "new.template", "new.principal",
+    *(f"new_image.{a}" for a in ("repository", "manifest", "digest", "media_type", "layer")),
     "upload.repository", "upload.id",
     *(f"part.{a}" for a in ("repository", "id", "blob", "last_byte")),
     "sent.repository", "sent.id", "sent.digest",
     "policy_repository.name", "lifecycle_repository.name",
-    "scanned.repository", "scanned.digest",
+    "scanned.repository", "scanned.digest", "unscanned.repository", "unscanned.digest",
+    "preview_repository.name",
+    "cache_rule.prefix", "template.prefix", "exclusion.principal",
+    "replication.region", "replication.registry", "backfill.id",
     "texts.repository_policy", "texts.lifecycle_policy", "texts.registry_policy",
-    *(f"absent.{a}" for a in ("repository", "digest", "tag", "upload", "arn", "prefix")),
+    *(f"absent.{a}" for a in ("repository", "digest", "tag", "upload", "arn", "prefix",
+                              "template", "principal", "backfill")),
 })
 _STEP = re.compile(r"([A-Za-z][A-Za-z0-9]*)((?:\[\d+\])*)")
 
