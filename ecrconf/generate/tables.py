@@ -56,6 +56,7 @@ class NotFound:
     """One way to name something absent: a member replaced by value, or a whole request of its own."""
 
     evidence: str
+    needs: tuple[str, ...] = ()  # state made sure of before the call (World.establish)
     error: str | None = None  # the whole call's error type, or None when a per-item failure is expected
     failure: str | None = None  # the failureCode of a per-item failure in a 200 answer
     member: str | None = None
@@ -76,6 +77,7 @@ class Table:
     evidence: str
     request: dict
     not_found: tuple[NotFound, ...]
+    needs: tuple[str, ...] = ()  # state the success request needs (World.establish)
 
     def absent(self, case: NotFound) -> dict:
         """The request of a not-found case, placeholders unfilled: the member replaced, or the case's own."""
@@ -111,9 +113,10 @@ def table(operation: str) -> Table:
     if problem is not None:
         at = "/".join(str(p) for p in problem.path) or "top level"
         raise TableInvalid(f"{where}: {at}: {problem.message}")
-    cases = tuple(NotFound(**entry) for entry in document.get("not_found", []))
+    cases = tuple(NotFound(**{**entry, "needs": tuple(entry.get("needs", ()))})
+                  for entry in document.get("not_found", []))
     found = Table(operation, document["family"], document["account_wide"], document["evidence"],
-                  document["request"], cases)
+                  document["request"], cases, tuple(document.get("needs", ())))
     for fault in _faults(found):
         raise TableInvalid(f"{where}: {fault}")
     return found

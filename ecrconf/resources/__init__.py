@@ -23,14 +23,19 @@ _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
 
 
 class SetupFailed(NoVerdict):
-    """A call made to set a test up did not succeed; the test did not run."""
+    """A call made to set a test up did not succeed; the test did not run. ``exchange`` is the call's,
+    when it was answered with an error."""
+
+    def __init__(self, message: str, exchange: Exchange | None = None):
+        super().__init__(message)
+        self.exchange = exchange
 
 
 class OperationNotImplemented(SetupFailed):
     """The target does not implement an operation that setup needs."""
 
-    def __init__(self, message: str, operation: str):
-        super().__init__(message)
+    def __init__(self, message: str, operation: str, exchange: Exchange | None = None):
+        super().__init__(message, exchange)
         self.operation = operation
 
 
@@ -211,8 +216,10 @@ def _succeeded(exchange: Exchange) -> dict:
     if protocol.not_implemented(exchange):
         raise OperationNotImplemented(
             f"{exchange.operation}: the target does not implement it, so setup cannot go on "
-            f"({_outcome(exchange)})\n{exchange.describe()}", exchange.operation)
-    raise SetupFailed(f"{exchange.operation} failed during setup: {_outcome(exchange)}\n{exchange.describe()}")
+            f"({_outcome(exchange)})\n{exchange.describe()}", exchange.operation, exchange)
+    answered = exchange if exchange.status is not None else None
+    raise SetupFailed(f"{exchange.operation} failed during setup: {_outcome(exchange)}\n{exchange.describe()}",
+                      answered)
 
 
 def _answered_with_error(exchange: Exchange) -> bool:

@@ -4,6 +4,10 @@ A ``World`` belongs to one test: every root (``image``, ``upload``, ...) is made
 first time a placeholder asks for it, in repositories of the run (``Resources``), and stays the same
 for the rest of the test. Each root is a plain namespace of strings, as the placeholders use them.
 A root that cannot be made raises ``SetupFailed`` (the test is an ERROR, not a conformance FAIL).
+
+Roots and states of the whole registry (pull-through cache rules, creation templates, pull-time update
+exclusions, replication, backfills, a registry policy or signing configuration, or their absence) are not
+made yet: the run would have to restore what it changed, so a test that needs one is skipped, saying so.
 """
 
 from __future__ import annotations
@@ -14,16 +18,43 @@ import uuid
 from functools import cached_property
 from types import SimpleNamespace
 
+import pytest
+
 from ecrconf import images
 from ecrconf.resources import Repository, Resources
 
 ABSENT_DIGEST = "sha256:" + "0" * 64
+ABSENT_UPLOAD = "00000000-0000-4000-8000-000000000000"
+# What a test may need that belongs to the whole registry: not made until the run can restore it.
+ACCOUNT_WIDE = {
+    "cache_rule": "a pull-through cache rule", "template": "a repository creation template",
+    "exclusion": "a pull-time update exclusion", "replication": "a replication configuration",
+    "backfill": "a replication backfill", "registry_policy": "a registry policy",
+    "no_registry_policy": "no registry policy", "signing_configuration": "a signing configuration",
+    "no_signing_configuration": "no signing configuration",
+}
+
+
+def account_wide_skip(what: str) -> None:
+    """Skip the test: it needs state of the whole registry, which the run does not change yet."""
+    pytest.skip(f"not run: needs {ACCOUNT_WIDE[what]}, state of the whole registry that the run does not "
+                "yet change and restore")
 
 
 class World:
     def __init__(self, resources: Resources, region: str):
         self._resources = resources
         self.region = region
+
+    def establish(self, needs: tuple[str, ...]) -> None:
+        """Make sure of the state a table says a call needs (every such state is registry-wide, for now)."""
+        for what in needs:
+            account_wide_skip(what)
+
+    def __getattr__(self, root: str):
+        if root in ACCOUNT_WIDE:
+            account_wide_skip(root)
+        raise AttributeError(root)
 
     # --- what the placeholders name --------------------------------------------------------------
 
@@ -38,21 +69,36 @@ class World:
     @cached_property
     def image(self) -> SimpleNamespace:
         pushed = self._resources.fresh_image(tag=f"v{uuid.uuid4().hex[:8]}")
-        layer = json.loads(pushed.image.manifest)["layers"][0]["digest"]
-        return SimpleNamespace(repository=pushed.repository.name, digest=pushed.digest, tag=pushed.tag,
-                               manifest=pushed.image.manifest.decode(), media_type=pushed.media_type, layer=layer)
+        return _image_view(pushed.repository.name, pushed.image, tag=pushed.tag)
 
     @cached_property
     def new(self) -> SimpleNamespace:
-        return SimpleNamespace(repository=self._resources.new_name(), tag=f"new-{uuid.uuid4().hex[:12]}")
+        # Names for registry-wide things (rules, templates, principals) are given, though no test that
+        # creates one runs yet (ACCOUNT_WIDE): they name nothing until then.
+        nonce = uuid.uuid4().hex[:10]
+        return SimpleNamespace(repository=self._resources.new_name(), tag=f"new-{nonce}",
+                               cache_prefix=f"ecrconf-{nonce}", template=f"{self._resources.prefix}-t-{nonce}",
+                               principal=f"arn:aws:iam::{self.registry}:role/ecrconf-{nonce}")
 
     @cached_property
     def new_image(self) -> SimpleNamespace:
         repository = self._resources.repository()
         image = self._resources.unique_image()
         self._resources.upload_blobs(repository, image)
-        return SimpleNamespace(repository=repository.name, manifest=image.manifest.decode(), digest=image.digest,
-                               media_type=image.media_type)
+        return _image_view(repository.name, image, tag=None)
+
+    @cached_property
+    def unscanned(self) -> SimpleNamespace:
+        pushed = self._resources.fresh_image()
+        return SimpleNamespace(repository=pushed.repository.name, digest=pushed.digest)
+
+    @cached_property
+    def preview_repository(self) -> SimpleNamespace:
+        repository = self._resources.repository()
+        self._set("PutLifecyclePolicy", repositoryName=repository.name,
+                  lifecyclePolicyText=self.texts.lifecycle_policy)
+        self._set("StartLifecyclePolicyPreview", repositoryName=repository.name)
+        return _repository_view(repository, self.region)
 
     @cached_property
     def upload(self) -> SimpleNamespace:
@@ -114,11 +160,7 @@ class World:
     @cached_property
     def absent(self) -> SimpleNamespace:
         name = f"{self._resources.prefix}-absent"
-        return SimpleNamespace(
-            repository=name, digest=ABSENT_DIGEST, tag="ecrconf-absent-tag", upload=str(uuid.uuid4()),
-            arn=f"arn:aws:ecr:{self.region}:{self.registry}:repository/{name}",
-            # A pull-through cache prefix is 2-30 characters: the run's prefix is longer, so a fixed one.
-            prefix="ecrconf-absent")
+        return _absent(name, self.registry, self.region, upload=str(uuid.uuid4()))
 
     # --- making them -----------------------------------------------------------------------------
 
@@ -137,28 +179,45 @@ def offline(prefix: str, registry: str, region: str) -> SimpleNamespace:
     """Every placeholder filled without a call: well-formed values that name nothing the target has
     (repositories and ids under prefix), for requests that must not act on anything real (invalid ones)
     and for check ids known at collection time."""
-    name = f"{prefix}-absent"
-    arn = f"arn:aws:ecr:{region}:{registry}:repository/{name}"
-    image = images.unique_image(f"{prefix}-offline")
-    layer = json.loads(image.manifest)["layers"][0]["digest"]
-    texts = World.texts.func(SimpleNamespace(registry=registry, region=region))
-    repository = SimpleNamespace(name=name, arn=arn, uri=f"{registry}.dkr.ecr.{region}.amazonaws.com/{name}")
-    upload = "00000000-0000-4000-8000-000000000000"
+    absent = _absent(f"{prefix}-absent", registry, region, upload=ABSENT_UPLOAD)
+    name = absent.repository
+    repository = SimpleNamespace(name=name, arn=absent.arn, uri=f"{registry}.dkr.ecr.{region}.amazonaws.com/{name}")
+    image = _image_view(name, images.unique_image(f"{prefix}-offline"), tag=absent.tag)
     blob = base64.b64encode(b"ecrconf offline layer data\n").decode()
+    in_repository = SimpleNamespace(repository=name, digest=ABSENT_DIGEST)
     return SimpleNamespace(
-        registry=registry, region=region, repository=repository, texts=texts,
-        image=SimpleNamespace(repository=name, digest=image.digest, tag="ecrconf-absent-tag",
-                              manifest=image.manifest.decode(), media_type=image.media_type, layer=layer),
-        new=SimpleNamespace(repository=name, tag="ecrconf-absent-tag"),
-        new_image=SimpleNamespace(repository=name, manifest=image.manifest.decode(), digest=image.digest,
-                                  media_type=image.media_type),
-        upload=SimpleNamespace(repository=name, id=upload),
-        part=SimpleNamespace(repository=name, id=upload, blob=blob, last_byte="26"),
-        sent=SimpleNamespace(repository=name, id=upload, digest=ABSENT_DIGEST),
-        policy_repository=repository, lifecycle_repository=repository,
-        scanned=SimpleNamespace(repository=name, digest=ABSENT_DIGEST),
-        absent=SimpleNamespace(repository=name, digest=ABSENT_DIGEST, tag="ecrconf-absent-tag", upload=upload,
-                               arn=arn, prefix="ecrconf-absent"))
+        registry=registry, region=region, repository=repository, image=image, new_image=image,
+        texts=World.texts.func(SimpleNamespace(registry=registry, region=region)),
+        new=SimpleNamespace(repository=name, tag=absent.tag, cache_prefix=absent.prefix, template=absent.template,
+                            principal=absent.principal),
+        upload=SimpleNamespace(repository=name, id=ABSENT_UPLOAD),
+        part=SimpleNamespace(repository=name, id=ABSENT_UPLOAD, blob=blob, last_byte="26"),
+        sent=SimpleNamespace(repository=name, id=ABSENT_UPLOAD, digest=ABSENT_DIGEST),
+        policy_repository=repository, lifecycle_repository=repository, preview_repository=repository,
+        scanned=in_repository, unscanned=in_repository,
+        cache_rule=SimpleNamespace(prefix=absent.prefix), template=SimpleNamespace(prefix=absent.template),
+        exclusion=SimpleNamespace(principal=absent.principal),
+        replication=SimpleNamespace(region=_another_region(region), registry=registry),
+        backfill=SimpleNamespace(id=absent.backfill), absent=absent)
+
+
+def _absent(name: str, registry: str, region: str, *, upload: str) -> SimpleNamespace:
+    return SimpleNamespace(
+        repository=name, digest=ABSENT_DIGEST, tag="ecrconf-absent-tag", upload=upload,
+        arn=f"arn:aws:ecr:{region}:{registry}:repository/{name}",
+        # A pull-through cache prefix is 2-30 characters: the run's prefix is longer, so a fixed one.
+        prefix="ecrconf-absent", template=f"{name}-template",
+        principal=f"arn:aws:iam::{registry}:role/ecrconf-absent", backfill="00000000-0000-4000-8000-00000000ba7f")
+
+
+def _another_region(region: str) -> str:
+    return "us-west-2" if region != "us-west-2" else "us-east-1"
+
+
+def _image_view(repository: str, image: images.Image, *, tag: str | None) -> SimpleNamespace:
+    layer = json.loads(image.manifest)["layers"][0]["digest"]
+    return SimpleNamespace(repository=repository, digest=image.digest, tag=tag, manifest=image.manifest.decode(),
+                           media_type=image.media_type, layer=layer)
 
 
 def _repository_view(repository: Repository, region: str) -> SimpleNamespace:
