@@ -185,3 +185,13 @@ def test_the_good_table_above_is_accepted(monkeypatch, tmp_path):
 def test_a_table_for_no_operation_is_refused():
     with pytest.raises(TableInvalid, match="'NoSuchOperation' is not an operation of the model"):
         tables.table("NoSuchOperation")
+
+
+def test_offline_world_fills_every_table_with_valid_requests():
+    """What the suite sends for invalid and absent cases starts from these: each must be a valid request."""
+    from ecrconf.resources.world import offline
+    world = offline("ecrconf-abc123-gw0", ACCOUNT, "us-east-1")
+    for table in tables.tables():
+        for request in [table.request, *(table.absent(case) for case in table.not_found)]:
+            filled = tables.fill(table.operation, request, world)
+            assert schemas.violations("input", table.operation, filled) == [], (table.operation, filled)

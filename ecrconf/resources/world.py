@@ -2,7 +2,8 @@
 
 A ``World`` belongs to one test: every root (``image``, ``upload``, ...) is made through the ECR API the
 first time a placeholder asks for it, in repositories of the run (``Resources``), and stays the same
-for the rest of the test. Each root is a plain namespace of strings, as the placeholders use them.
+for the rest of the test. Images and uploads share one repository; a root with repository state of its
+own (an empty repository, one with a policy) has a repository of its own. Each root is a plain namespace of strings, as the placeholders use them.
 A root that cannot be made raises ``SetupFailed`` (the test is an ERROR, not a conformance FAIL).
 
 Roots and states of the whole registry (pull-through cache rules, creation templates, pull-time update
@@ -68,7 +69,7 @@ class World:
 
     @cached_property
     def image(self) -> SimpleNamespace:
-        pushed = self._resources.fresh_image(tag=f"v{uuid.uuid4().hex[:8]}")
+        pushed = self._resources.fresh_image(self._work, tag=f"v{uuid.uuid4().hex[:8]}")
         return _image_view(pushed.repository.name, pushed.image, tag=pushed.tag)
 
     @cached_property
@@ -82,14 +83,14 @@ class World:
 
     @cached_property
     def new_image(self) -> SimpleNamespace:
-        repository = self._resources.repository()
+        repository = self._work
         image = self._resources.unique_image()
         self._resources.upload_blobs(repository, image)
         return _image_view(repository.name, image, tag=None)
 
     @cached_property
     def unscanned(self) -> SimpleNamespace:
-        pushed = self._resources.fresh_image()
+        pushed = self._resources.fresh_image(self._work)
         return SimpleNamespace(repository=pushed.repository.name, digest=pushed.digest)
 
     @cached_property
@@ -102,19 +103,19 @@ class World:
 
     @cached_property
     def upload(self) -> SimpleNamespace:
-        repository = self._resources.repository()
+        repository = self._work
         return SimpleNamespace(repository=repository.name, id=self._resources.initiate_upload(repository))
 
     @cached_property
     def part(self) -> SimpleNamespace:
-        repository = self._resources.repository()
+        repository = self._work
         blob = self._blob()
         return SimpleNamespace(repository=repository.name, id=self._resources.initiate_upload(repository),
                                blob=base64.b64encode(blob).decode(), last_byte=str(len(blob) - 1))
 
     @cached_property
     def sent(self) -> SimpleNamespace:
-        repository = self._resources.repository()
+        repository = self._work
         upload_id = self._resources.initiate_upload(repository)
         blob = self._blob()
         self._resources.send_part(repository, upload_id, blob)
@@ -135,7 +136,7 @@ class World:
 
     @cached_property
     def scanned(self) -> SimpleNamespace:
-        pushed = self._resources.fresh_image()
+        pushed = self._resources.fresh_image(self._work)
         self._set("StartImageScan", repositoryName=pushed.repository.name, imageId={"imageDigest": pushed.digest})
         return SimpleNamespace(repository=pushed.repository.name, digest=pushed.digest)
 
@@ -166,6 +167,11 @@ class World:
 
     @cached_property
     def _empty(self) -> Repository:
+        return self._resources.repository()
+
+    @cached_property
+    def _work(self) -> Repository:
+        """The repository of the roots that carry no repository state of their own: images, uploads."""
         return self._resources.repository()
 
     def _blob(self) -> bytes:

@@ -26,6 +26,9 @@ IN_DEPTH = frozenset({"StartImageScan"})
 # values that name nothing (offline), whose shape is all that case ids depend on.
 COLLECTION_WORLD = offline("ecrconf-collect", "123456789012", "us-east-1")
 MODEL = "service model and API reference; fixtures/operations/{operation}.toml"
+# Breakages made from the value they break (a name with a character more): which exist depends on the
+# run's own names, so they are sent for absent resources only, where the values are fixed.
+VALUE_DEPENDENT = frozenset({"pattern", "not-base64"})
 
 
 @pytest.fixture
@@ -47,6 +50,13 @@ def prerequisites(operation: str):
         answer = " ".join(filter(None, (f"HTTP {needed.status}", protocol.error_type(needed))))
         raise OperationNotImplemented(f"unsupported: {operation} needs {needed.operation}, which the target did "
                                       f"not carry out ({answer})", needed.operation, needed) from None
+
+
+@pytest.fixture(scope="module")
+def own(resources, client) -> dict:
+    """Per operation, the run's own resources its table's request names, made once, and the breakages
+    of that request: {operation: {case id: InvalidCase}}."""
+    return {}
 
 
 @pytest.fixture(scope="module")
@@ -83,10 +93,30 @@ def _invalid_params() -> list:
     return params
 
 
+def _own_resource_params() -> list:
+    params = []
+    for t in tables.tables():
+        if t.account_wide:
+            continue
+        for case in _invalid_cases(t.operation, COLLECTION_WORLD):
+            if case.kind not in VALUE_DEPENDENT:
+                documented = case.evidence == "documented"
+                params.append(_param(t.operation, case.id, "documented" if documented else case.evidence,
+                                     "service model constraints; error type: real-ecr-behaviour.md section 3"
+                                     if documented else "fixtures/constraints/observed.json"))
+    return params
+
+
 def _invalid_cases(operation: str, world) -> list[strategies.InvalidCase]:
     """The single-constraint breakages of operation's table request, filled from world."""
     base = tables.fill(operation, tables.table(operation).request, world)
     return strategies.boundary_cases(operation, base)
+
+
+def _refusals(invalid: strategies.InvalidCase) -> frozenset[str]:
+    """A request that cannot even be read is a serialization error (or a validation one); the rest validation."""
+    unreadable = invalid.kind in ("wrong-type", "null", "not-base64")
+    return checks.SERIALIZATION_ERRORS if unreadable else checks.VALIDATION_ERRORS
 
 
 @functools.cache
@@ -132,6 +162,19 @@ def test_invalid_request_is_rejected(client, target, resources, registry, operat
     if tables.table(operation).account_wide and is_real_aws(target.endpoint):
         pytest.skip("not run on AWS: a target that wrongly accepted it would change the whole registry")
     invalid = _offline_cases(operation, resources.prefix, registry, client.region)[case]
-    unreadable = invalid.kind in ("wrong-type", "null", "not-base64")
-    expected = checks.SERIALIZATION_ERRORS if unreadable else checks.VALIDATION_ERRORS
-    record_property("error_type_seen", checks.failed_with(client.call(operation, invalid.request), expected))
+    seen = checks.failed_with(client.call(operation, invalid.request), _refusals(invalid))
+    record_property("error_type_seen", seen)
+
+
+@pytest.mark.parametrize(("operation", "case"), _own_resource_params())
+def test_invalid_request_naming_own_resources_is_rejected(client, resources, own, operation, case, record_property):
+    """A request that breaks one input constraint MUST be rejected as invalid also when it names the run's own resources."""
+    if operation not in own:
+        table, world = tables.table(operation), World(resources, client.region)
+        with prerequisites(operation):
+            world.establish(table.needs)
+            base = tables.fill(operation, table.request, world)
+        own[operation] = {c.id: c for c in strategies.boundary_cases(operation, base)}
+    invalid = own[operation][case]  # a value-free breakage exists for every value: a KeyError is the harness's
+    seen = checks.failed_with(client.call(operation, invalid.request), _refusals(invalid))
+    record_property("error_type_seen", seen)
