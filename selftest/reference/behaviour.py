@@ -76,6 +76,8 @@ class Behaviour:
     unchecked: frozenset[str] = frozenset()  # names from SIGV4_CHECKS that are skipped
     # Error types renamed on the wire, e.g. {"LimitExceededException": "ThrottlingException"}.
     error_types: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    # Renamed only for operations that model the new name (a conformant choice between modelled errors).
+    modelled_error_types: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
     # Input constraints replacing the model's: "Operation" or "Operation.member.path" -> {keyword: value},
     # e.g. {"StartImageScan.imageId.imageTag": {"maxLength": 301}}.
     input_constraints: Mapping[str, Mapping[str, object]] = field(
@@ -104,7 +106,8 @@ class Behaviour:
             raise ValueError(f"unchecked={sorted(self.unchecked)} names checks not in {SIGV4_CHECKS}")
         if not (self.error_type_in_body or self.error_type_header):
             raise ValueError("an error type must be sent somewhere: error_type_in_body or error_type_header")
-        for name in ("extra_members", "error_statuses", "error_types", "input_constraints", "answer_members"):
+        for name in ("extra_members", "error_statuses", "error_types", "modelled_error_types", "input_constraints",
+                     "answer_members"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
         for name in ("unchecked", "skipped_rules", "answer_omits", "unscannable_media_types"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))

@@ -6,6 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
+from ecrconf import schemas
 from selftest.reference.behaviour import JSON_11, Behaviour
 from selftest.reference.errors import EcrError
 
@@ -25,8 +26,13 @@ def success(document: dict, behaviour: Behaviour) -> Reply:
     return _reply(200, document, behaviour)
 
 
-def failure(problem: EcrError, behaviour: Behaviour) -> Reply:
-    spelled = error_type(behaviour.error_types.get(problem.type, problem.type), behaviour)
+def failure(problem: EcrError, behaviour: Behaviour, operation: str | None = None) -> Reply:
+    """The error answer; operation (None: not known) decides where modelled_error_types applies."""
+    name = behaviour.error_types.get(problem.type, problem.type)
+    renamed = behaviour.modelled_error_types.get(name)
+    if renamed and operation in schemas.operations() and renamed in schemas.modelled_errors(operation):
+        name = renamed
+    spelled = error_type(name, behaviour)
     document = {behaviour.error_type_key: spelled} if behaviour.error_type_in_body else {}
     document.update(problem.members)
     if problem.message is not None and behaviour.error_messages:

@@ -40,7 +40,9 @@ class Pipeline:
         try:
             return envelope.success(self._answer(received), self.behaviour)
         except EcrError as problem:
-            return envelope.failure(problem, self.behaviour)
+            target = received.header("X-Amz-Target") or ""
+            operation = target[len(self.prefix):] if target.startswith(self.prefix) else None
+            return envelope.failure(problem, self.behaviour, operation)
         except Exception:
             log.exception("reference endpoint: unexpected failure")
             self.faults.append(traceback.format_exc())
