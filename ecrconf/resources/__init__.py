@@ -92,6 +92,21 @@ class Resources:
         """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""
         return _succeeded(self.client.call(operation, payload))
 
+    def undo(self, exchange: Exchange) -> None:
+        """Remove at once what a request that should have been refused created: a repository that a
+        CreateRepository answer (200) says it made, named as the run never names its own. Only what the
+        target says this very call created is deleted, so nothing the run did not create is touched; and at
+        once, so that no later check meets it. Never raises: a failed undo is left for cleanup to report."""
+        if exchange.operation != "CreateRepository" or exchange.status != 200:
+            return
+        made = _dig(exchange.body, "repository")
+        name = made.get("repositoryName") if isinstance(made, dict) else None
+        if isinstance(name, str):
+            registry = made.get("registryId")
+            with self._lock:  # a malformed registry id in the answer is not sent back: the default registry
+                self._created[name] = registry if isinstance(registry, str) and registry.isdigit() else None
+            self._delete([name])
+
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
         name = f"{self.prefix}-{self._next()}"
@@ -156,7 +171,13 @@ class Resources:
     def cleanup(self) -> list[str]:
         """Delete every repository created here; return one line per repository that could not be."""
         with self._lock:
-            created = list(self._created.items())
+            created = list(self._created)
+        return self._delete(created)
+
+    def _delete(self, names: list[str]) -> list[str]:
+        """Delete these repositories of the run (force: with their images); one line per one not deleted."""
+        with self._lock:
+            created = [(name, self._created.get(name)) for name in names]
         problems, gave_up = [], False
         for name, registry_id in created:
             if gave_up:  # no use waiting out each of the rest
