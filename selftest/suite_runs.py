@@ -1,4 +1,4 @@
-"""Running the suite as its users do, in a subprocess, from a self-test; and a moto server to run it at."""
+"""Running the suite as its users do (`python -m pytest`, selftest/pytest_runs.py) from a self-test; and a moto server to run it at."""
 
 from __future__ import annotations
 
@@ -6,15 +6,13 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
 from ecrconf import results_file
-
-ROOT = Path(__file__).resolve().parent.parent
+from selftest import pytest_runs
 
 
 def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict]:
@@ -22,8 +20,7 @@ def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subpr
     AWS_* variable); returns the finished process and its results.json, checked against the format."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--report-dir={report_dir}",
-                           *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    done = pytest_runs.run(["-p", "no:cacheprovider", f"--report-dir={report_dir}", *args], env=env, timeout=timeout)
     return done, results_file.load(report_dir / "results.json")
 
 
