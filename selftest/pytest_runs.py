@@ -25,6 +25,7 @@ Hypothesis places its storage), or when the run's environment sets interpreter s
 from __future__ import annotations
 
 import atexit
+import importlib
 import io
 import json
 import multiprocessing
@@ -121,9 +122,8 @@ def _child(args: list[str], cwd: str, env: dict[str, str], base_path: list[str],
         where = getattr(module, "__file__", None)
         if name == "selftest" or (where and Path(where).resolve().is_relative_to(SELFTEST)):
             del sys.modules[name]
-    if "__mp_main__" in sys.modules:  # the self-test process's main script, re-imported by multiprocessing
-        del sys.modules["__mp_main__"]
-        sys.modules["__main__"] = type(sys)("__main__")
+    sys.modules.pop("__mp_main__", None)  # the self-test process's main script, re-imported by multiprocessing
+    sys.modules["__main__"] = importlib.import_module("pytest.__main__")  # what -m runs as __main__
     for fd, path in ((1, out), (2, err)):
         target = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         os.dup2(target, fd)

@@ -12,6 +12,7 @@ from pathlib import Path
 from moto.server import ThreadedMotoServer
 
 from ecrconf import results_file
+from ecrconf.client import Credentials, EcrClient
 from selftest import pytest_runs
 
 
@@ -34,12 +35,18 @@ def outcomes(document: dict) -> dict[str, int]:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a port the OS picks, for the block; yields its URL."""
+    """A moto server on 127.0.0.1 and a port the OS picks, for the block; yields its URL.
+
+    The server has answered one ECR request before it is yielded: moto loads a service's backend on its
+    first request, which must not count against the read timeout of a run's first request."""
     logging.getLogger("werkzeug").disabled = True
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        url = f"http://{host}:{port}"
+        warm = EcrClient(url, "us-east-1", Credentials("testing", "testing")).call("DescribeRepositories", {})
+        assert warm.status == 200, f"moto answered its first DescribeRepositories with {warm.status}"
+        yield url
     finally:
         server.stop()
