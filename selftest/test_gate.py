@@ -21,8 +21,7 @@ from ecrconf import compare, expectations
 from selftest import pytest_runs
 
 # The tests share one module fixture (three runs of the suite): under xdist, one worker runs them all
-# (selftest/pytest.ini: --dist=loadgroup), so the runs happen once.
-pytestmark = pytest.mark.xdist_group("gate-runs")
+# (selftest/conftest.py), so the runs happen once.
 
 
 def run_suite(report_dir: Path, *args: str) -> tuple[int, dict]:

@@ -24,8 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 FAILING = "suites/protocol/test_awsjson11.py::test_routing[get-method]"
 PASSING = "suites/protocol/test_awsjson11.py::test_response_framing"
 # The tests share one module fixture (three runs of the suite): under xdist, one worker runs them all
-# (selftest/pytest.ini: --dist=loadgroup), so the runs happen once.
-pytestmark = pytest.mark.xdist_group("pytest-integration-runs")
+# (selftest/conftest.py), so the runs happen once.
 
 
 def run_suite(*args: str) -> subprocess.CompletedProcess:
