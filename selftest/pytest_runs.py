@@ -41,9 +41,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SELFTEST = ROOT / "selftest"
 # Imported once in the forkserver; every run of the suite imports them itself (xdist, pytest-timeout,
-# execnet: as pytest plugins, also under -p no:xdist, where they stay unused).
+# execnet: as pytest plugins, also under -p no:xdist, where they stay unused; packaging for required_plugins).
+# Not pdb (pytest's debugging plugin imports it, and it imports readline, which may write to a terminal).
 PRELOAD = ("pytest", "hypothesis", "requests", "requests_aws4auth", "jsonschema", "botocore.session",
-           "botocore.credentials", "xdist.plugin", "xdist.looponfail", "execnet", "pytest_timeout")
+           "botocore.credentials", "xdist.plugin", "xdist.looponfail", "execnet", "pytest_timeout",
+           "packaging.requirements", "concurrent.futures", "tarfile", "tomllib")
 
 _context = multiprocessing.get_context("forkserver")
 _lock = threading.Lock()
