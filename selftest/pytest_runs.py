@@ -10,7 +10,7 @@ extra one would change the examples), fds 1 and 2 on files (so output written be
 then ``pytest.console_main()`` (what ``python -m pytest`` calls), the atexit handlers, and ``os._exit``
 with pytest's status. Each run is a fresh fork: nothing a run changes reaches the next one.
 
-Only third-party modules are preloaded, never the harness (``ecrconf``: local, so Hypothesis would see it
+Only third-party and standard-library modules are preloaded, never the harness (``ecrconf``: local, so Hypothesis would see it
 earlier than a real run does) nor ``hypothesis_jsonschema`` (its import touches Hypothesis's storage,
 which Hypothesis reports as a side effect when it happens before its pytest plugin loads). moto is not
 preloaded either: a run against ``--endpoint`` does not import it, and importing it changes botocore's
@@ -19,7 +19,8 @@ handlers and the warning filters.
 A run falls back to a plain subprocess when the forked child could not be that process: when the
 self-tests do not run from the project root (the forkserver starts in the working directory, where
 Hypothesis places its storage), or when the run's environment sets interpreter start-up variables
-(``PYTHON*``, ``LANG``, ``LC_*``) other than the forkserver started with.
+(``PYTHON*``, ``LANG``, ``LC_*``) or Hypothesis's (``HYPOTHESIS_*``, read as it is imported) other than
+the forkserver started with.
 """
 
 from __future__ import annotations
@@ -81,8 +82,10 @@ def run(args: Sequence[str], *, env: Mapping[str, str], timeout: float,
 
 
 def _startup_env(env: Mapping[str, str]) -> dict[str, str]:
-    """The variables a Python interpreter reads as it starts (path, hashing, warnings, encodings)."""
-    return {name: value for name, value in env.items() if name.startswith(("PYTHON", "LC_")) or name == "LANG"}
+    """The variables read as the forkserver started: by the interpreter (path, hashing, warnings, encodings)
+    and, as they are imported, by the preloaded modules (Hypothesis reads HYPOTHESIS_* then)."""
+    return {name: value for name, value in env.items()
+            if name.startswith(("PYTHON", "LC_", "HYPOTHESIS_")) or name == "LANG"}
 
 
 def _forkable(cwd: Path, env: Mapping[str, str]) -> bool:

@@ -101,9 +101,17 @@ def test_a_run_past_its_timeout_is_killed(tmp_path):
         os.kill(pid, 0)
 
 
-def test_a_run_elsewhere_than_the_project_root_is_a_plain_subprocess(tmp_path):
+@pytest.mark.parametrize("elsewhere", [True, False], ids=["another-directory", "another-hash-seed"])
+def test_a_run_a_fork_cannot_stand_for_is_a_plain_subprocess(tmp_path, elsewhere):
+    """Outside the project root, or with interpreter start-up variables the forkserver did not start with."""
     (tmp_path / "test_probe.py").write_text(PROBE.format(root=str(ROOT)))
-    done = pytest_runs.run(["-q", "-s", "-p", "no:cacheprovider", "test_probe.py"], env=emulator_env(), timeout=120,
-                           cwd=tmp_path)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    env = emulator_env() | ({} if elsewhere else {"PYTHONHASHSEED": "1234"})
+    args = ["-q", "-s", "-p", "no:cacheprovider", f"--rootdir={tmp_path}", "-c", str(tmp_path / "pytest.ini"),
+            str(tmp_path / "test_probe.py")]
+    done = pytest_runs.run(args, env=env, timeout=120, cwd=tmp_path if elsewhere else ROOT)
     seen = json.loads(re.search(r"^PROBE (.*)$", done.stdout, re.M).group(1))
-    assert done.returncode == 0 and seen["cwd"] == str(tmp_path) and seen["parent"] == os.getpid()
+    assert done.returncode == 0 and seen["parent"] == os.getpid()
+    ours = {name: value for name, value in env.items() if name != "PYTEST_CURRENT_TEST"}  # the run sets its own
+    assert seen["cwd"] == str(tmp_path if elsewhere else ROOT)
+    assert {name: value for name, value in seen["env"].items() if name != "PYTEST_CURRENT_TEST"} == ours
