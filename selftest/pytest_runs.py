@@ -10,11 +10,11 @@ extra one would change the examples), fds 1 and 2 on files (so output written be
 then ``pytest.console_main()`` (what ``python -m pytest`` calls), the atexit handlers, and ``os._exit``
 with pytest's status. Each run is a fresh fork: nothing a run changes reaches the next one.
 
-Only third-party and standard-library modules are preloaded, never the harness (``ecrconf``: local, so Hypothesis would see it
-earlier than a real run does) nor ``hypothesis_jsonschema`` (its import touches Hypothesis's storage,
-which Hypothesis reports as a side effect when it happens before its pytest plugin loads). moto is not
-preloaded either: a run against ``--endpoint`` does not import it, and importing it changes botocore's
-handlers and the warning filters.
+Only third-party and standard-library modules are preloaded, never the harness (``ecrconf``: local, so
+Hypothesis would see it earlier than a real run does) nor ``hypothesis_jsonschema`` (its import touches
+Hypothesis's storage, which Hypothesis reports as a side effect when it happens before its pytest plugin
+loads). moto is not preloaded either: a run against ``--endpoint`` does not import it, and importing it
+changes botocore's handlers and the warning filters.
 
 A run falls back to a plain subprocess when the forked child could not be that process: when the
 self-tests do not run from the project root (the forkserver starts in the working directory, where

@@ -1,4 +1,5 @@
-"""Running the suite as its users do (`python -m pytest`, selftest/pytest_runs.py) from a self-test; and a moto server to run it at."""
+"""Running the suite as its users do, `python -m pytest` (selftest/pytest_runs.py), from a self-test; and a
+moto server to run it at."""
 
 from __future__ import annotations
 

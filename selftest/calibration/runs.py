@@ -1,4 +1,6 @@
-"""One run of the conformance suite, as `python -m pytest` (selftest/pytest_runs.py), against the reference endpoint set up as a Behaviour.
+"""One run of the conformance suite against the reference endpoint set up as a Behaviour.
+
+The run is `python -m pytest` as selftest/pytest_runs.py gives it (a fork of a pre-imported pytest).
 
 The verdicts are read from the run's results.json (ecrconf/results_schema.json), one outcome per check id.
 Every check is asserted strictly (--evidence=inferred), and the run signs with temporary credentials so
