@@ -1,4 +1,5 @@
-"""Running the suite as its users do, in a subprocess, from a self-test; and a moto server to run it at."""
+"""Running the suite as its users do, `python -m pytest` (selftest/pytest_runs.py), from a self-test; and a
+moto server to run it at."""
 
 from __future__ import annotations
 
@@ -6,15 +7,14 @@ import contextlib
 import logging
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
 from ecrconf import results_file
-
-ROOT = Path(__file__).resolve().parent.parent
+from ecrconf.client import Credentials, EcrClient
+from selftest import pytest_runs
 
 
 def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict]:
@@ -22,8 +22,7 @@ def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subpr
     AWS_* variable); returns the finished process and its results.json, checked against the format."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", f"--report-dir={report_dir}",
-                           *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout)
+    done = pytest_runs.run(["-p", "no:cacheprovider", f"--report-dir={report_dir}", *args], env=env, timeout=timeout)
     return done, results_file.load(report_dir / "results.json")
 
 
@@ -37,12 +36,18 @@ def outcomes(document: dict) -> dict[str, int]:
 
 @contextlib.contextmanager
 def moto_server() -> Iterator[str]:
-    """A moto server on 127.0.0.1 and a port the OS picks, for the block; yields its URL."""
+    """A moto server on 127.0.0.1 and a port the OS picks, for the block; yields its URL.
+
+    The server has answered one ECR request before it is yielded: moto loads a service's backend on its
+    first request, which must not count against the read timeout of a run's first request."""
     logging.getLogger("werkzeug").disabled = True
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     try:
         host, port = server.get_host_and_port()
-        yield f"http://{host}:{port}"
+        url = f"http://{host}:{port}"
+        warm = EcrClient(url, "us-east-1", Credentials("testing", "testing")).call("DescribeRepositories", {})
+        assert warm.status == 200, f"moto answered its first DescribeRepositories with {warm.status}"
+        yield url
     finally:
         server.stop()

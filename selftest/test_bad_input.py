@@ -1,4 +1,7 @@
-"""Bad input gets one clear line and its own exit status, never a traceback or a hang; no secret in any output."""
+"""Bad input gets one clear line and its own exit status, never a traceback or a hang; no secret in any output.
+
+The runs are `python -m pytest` as selftest/pytest_runs.py gives them; the signal tests start a real process.
+"""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from ecrconf.client import _reason as client_reason
 from ecrconf.exchange import Exchange, Request, Response, printable
 from ecrconf.options import positive_seconds
 from ecrconf.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
+from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,8 +32,7 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
     base.update(env or {})
-    return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args], cwd=ROOT, env=base,
-                          capture_output=True, text=True, timeout=120)
+    return pytest_runs.run(["-q", "-p", "no:cacheprovider", *args], env=base, timeout=120)
 
 
 def assert_one_line(done: subprocess.CompletedProcess, status: int, words: str) -> None:
@@ -74,7 +77,7 @@ def test_unreachable_endpoint():
 
 
 def test_hanging_endpoint_times_out(silent_port):
-    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1"), 7, "timed out")
+    assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=0.5"), 7, "timed out")
 
 
 def test_endpoint_that_is_not_ecr(html_server):
@@ -104,7 +107,7 @@ def test_wrong_option_value():
 
 
 def test_no_secret_in_output(silent_port):
-    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=1",
+    done = run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=0.5",
                      env={"AWS_SECRET_ACCESS_KEY": "very-secret-value-123", "AWS_SESSION_TOKEN": "token-456"})
     assert "very-secret-value-123" not in done.stdout + done.stderr
     assert "token-456" not in done.stdout + done.stderr
@@ -204,8 +207,7 @@ def test_report_dir_is_created_before_the_run(tmp_path):
     (["--target=no-such-target"], "expectations: none (no expectations/no-such-target.toml)"),
 ])
 def test_header_names_the_expectations_applied(args, shown):
-    done = subprocess.run([sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", *args],
-                          cwd=ROOT, capture_output=True, text=True, timeout=120)
+    done = pytest_runs.run(["-p", "no:cacheprovider", "--collect-only", *args], env=os.environ, timeout=120)
     assert done.returncode == 0, done.stdout + done.stderr
     assert shown in done.stdout
 
@@ -294,7 +296,7 @@ def test_no_url_secret_when_unreachable():
 
 
 def test_no_url_secret_when_hanging(silent_port):
-    assert_no_secret(run_suite(f"--endpoint=http://user:{SECRET}@127.0.0.1:{silent_port}", "--request-timeout=1"), 7)
+    assert_no_secret(run_suite(f"--endpoint=http://user:{SECRET}@127.0.0.1:{silent_port}", "--request-timeout=0.5"), 7)
 
 
 def test_no_url_secret_when_not_ecr(html_server):

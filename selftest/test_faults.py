@@ -118,12 +118,12 @@ def test_a_fault_inside_a_hypothesis_test_ends_it_at_its_first_example(moto, tmp
 def test_a_target_that_stops_answering_in_time_ends_the_run(moto, tmp_path):
     def scans_hang(operation: str, n: int) -> str:
         if operation == "StartImageScan":
-            time.sleep(3)
+            time.sleep(1)  # twice the read timeout: every scan times out
             return "close"
         return "forward"
 
     with FaultyProxy(moto, scans_hang) as proxy:
-        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "--request-timeout=2")
+        done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "--request-timeout=0.5")
     run = document["run"]
     assert done.returncode == 2, done.stdout[-2000:]
     assert run["complete"] is False and run["stopped"].endswith("3 requests in a row timed out")

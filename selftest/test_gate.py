@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tomllib
 from importlib.metadata import version
 from pathlib import Path
@@ -20,15 +18,15 @@ from pathlib import Path
 import pytest
 
 from ecrconf import compare, expectations
+from selftest import pytest_runs
 
-ROOT = Path(__file__).resolve().parent.parent
+# The tests share one module fixture (three runs of the suite): under xdist, one worker runs them all
+# (selftest/conftest.py), so the runs happen once.
 
 
 def run_suite(report_dir: Path, *args: str) -> tuple[int, dict]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    done = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-                           f"--report-dir={report_dir}", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=600)
+    done = pytest_runs.run(["-q", "-p", "no:cacheprovider", f"--report-dir={report_dir}", *args], env=env, timeout=600)
     return done.returncode, json.loads((report_dir / "results.json").read_text())
 
 

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -19,9 +17,9 @@ import pytest
 
 from ecrconf import checks, protocol_cases
 from ecrconf.exchange import Exchange, Request, Response
+from selftest import pytest_runs
 from selftest.reference import REGION, Behaviour, KeyPair, ReferenceEcr
 
-ROOT = protocol_cases.TABLES.parent.parent
 TABLES = ("body", "routing", "framing", "sigv4")
 ENFORCEMENT = "test_target_enforces_sigv4"
 TEMPORARY_KEYS = KeyPair("ASIAREFERENCE0TEMPORARY", "reference/temporary/secret", token="reference-session-token")
@@ -104,10 +102,9 @@ def run_suite(run: Run, junit) -> Outcomes:
         env["AWS_SESSION_TOKEN"] = run.keys.token
     reference = ReferenceEcr(run.behaviour, keys=run.keys)
     with reference as url:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--endpoint", url, f"--evidence={run.evidence}",
-             "-q", f"--junitxml={junit}", "suites/protocol"],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=SUITE_TIMEOUT)
+        done = pytest_runs.run(
+            ["-p", "no:cacheprovider", "--endpoint", url, f"--evidence={run.evidence}", "-q", f"--junitxml={junit}",
+             "suites/protocol"], env=env, timeout=SUITE_TIMEOUT)
     output = done.stdout + done.stderr
     assert done.returncode in (0, 1) and junit.exists(), output[-4000:]
     by_case, messages = {}, {}

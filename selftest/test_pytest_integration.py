@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from importlib.metadata import version
 from pathlib import Path
@@ -19,16 +18,18 @@ from pathlib import Path
 import pytest
 
 from ecrconf import expectations, results
+from selftest import pytest_runs
 
 ROOT = Path(__file__).resolve().parent.parent
 FAILING = "suites/protocol/test_awsjson11.py::test_routing[get-method]"
 PASSING = "suites/protocol/test_awsjson11.py::test_response_framing"
+# The tests share one module fixture (three runs of the suite): under xdist, one worker runs them all
+# (selftest/conftest.py), so the runs happen once.
 
 
 def run_suite(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    return subprocess.run([sys.executable, "-m", "pytest", "--expectations=none", FAILING, PASSING, *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    return pytest_runs.run(["--expectations=none", FAILING, PASSING, *args], env=env, timeout=600)
 
 
 def record_ids(report_dir: Path) -> dict[str, str]:

@@ -142,8 +142,7 @@ def calibrate(catalogue: Catalogue, jobs: int = 2, run: Callable[..., SuiteRun] 
             # The full runs first: the short mutant runs fill in around them.
             control = pool.submit(run, Behaviour())
             groups = [(group, pool.submit(run, merged(group))) for group in variant_groups(catalogue.variants)]
-            mutant_runs = [(mutant, pool.submit(run, mutant.behaviour(), selection(mutant)))
-                           for mutant in catalogue.mutants]
+            mutant_runs = _submit_mutants(pool, catalogue.mutants, run)
             control_run = control.result()  # a broken control ends the calibration: nothing can be judged
             variants, problems = _variant_verdicts(pool, groups, control_run, run)
         except BaseException:
@@ -152,6 +151,24 @@ def calibrate(catalogue: Catalogue, jobs: int = 2, run: Callable[..., SuiteRun] 
     mutants = tuple(_mutant_verdict(mutant, future) for mutant, future in mutant_runs)
     problems = control_problems(control_run, catalogue.mutants) + problems
     return Calibration(control_run, mutants, variants, time.monotonic() - started, tuple(problems))
+
+
+def judge_mutants(mutants: tuple[Mutant, ...], jobs: int = 2,
+                  run: Callable[..., SuiteRun] = run_suite) -> tuple[MutantVerdict, ...]:
+    """The verdicts calibrate() gives these mutants, without the control and the variants: a mutant is
+    judged by its own run alone (jobs runs at a time), so a part of the catalogue can be judged apart."""
+    with ThreadPoolExecutor(jobs) as pool:
+        try:
+            mutant_runs = _submit_mutants(pool, mutants, run)
+            return tuple(_mutant_verdict(mutant, future) for mutant, future in mutant_runs)
+        except BaseException:
+            pool.shutdown(cancel_futures=True)
+            raise
+
+
+def _submit_mutants(pool: ThreadPoolExecutor, mutants: tuple[Mutant, ...],
+                    run: Callable[..., SuiteRun]) -> list[tuple[Mutant, Future]]:
+    return [(mutant, pool.submit(run, mutant.behaviour(), selection(mutant))) for mutant in mutants]
 
 
 def _mutant_verdict(mutant: Mutant, future: Future) -> MutantVerdict:

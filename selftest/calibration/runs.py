@@ -1,4 +1,6 @@
-"""One run of the conformance suite, in a subprocess, against the reference endpoint set up as a Behaviour.
+"""One run of the conformance suite against the reference endpoint set up as a Behaviour.
+
+The run is `python -m pytest` as selftest/pytest_runs.py gives it (a fork of a pre-imported pytest).
 
 The verdicts are read from the run's results.json (ecrconf/results_schema.json), one outcome per check id.
 Every check is asserted strictly (--evidence=inferred), and the run signs with temporary credentials so
@@ -9,16 +11,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from selftest import pytest_runs
 from selftest.reference import REGION, Behaviour, KeyPair, ReferenceEcr
 
-ROOT = Path(__file__).resolve().parents[2]
 KEYS = KeyPair("ASIACALIBRATION0TEMPORARY", "calibration/temporary/secret", token="calibration-session-token")
 SCAN_TIMEOUT = 5  # seconds a scan may take: the reference's take 0.3 (2 in the slow-scan variant)
 RUN_TIMEOUT = 300
@@ -61,12 +61,11 @@ def run_suite(behaviour: Behaviour, selection: Selection = Selection()) -> Suite
     started = time.monotonic()
     reference = ReferenceEcr(behaviour, keys=KEYS)
     with tempfile.TemporaryDirectory(prefix="calibration-") as report_dir, reference as url:
-        done = subprocess.run(
-            [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-p", PROFILE_PLUGIN,
-             "--hypothesis-profile=calibration", "-q", "--endpoint", url,
-             "--evidence=inferred", "--expectations=none", f"--scan-timeout={SCAN_TIMEOUT}",
+        done = pytest_runs.run(
+            ["-p", "no:cacheprovider", "-p", PROFILE_PLUGIN, "--hypothesis-profile=calibration", "-q",
+             "--endpoint", url, "--evidence=inferred", "--expectations=none", f"--scan-timeout={SCAN_TIMEOUT}",
              f"--report-dir={report_dir}", *selection.arguments()],
-            cwd=ROOT, env=env, capture_output=True, text=True, timeout=RUN_TIMEOUT)
+            env=env, timeout=RUN_TIMEOUT)
         results = Path(report_dir) / "results.json"
         if done.returncode not in (0, 1) or not results.exists():
             raise RunBroken(f"suite exit status {done.returncode}\n{(done.stdout + done.stderr)[-OUTPUT_TAIL:]}")
