@@ -17,12 +17,25 @@ from ecrconf.client import Credentials, EcrClient
 from selftest import pytest_runs
 
 
+# The areas a self-test runs unless it names its own: they exercise every mechanism of a run (reports,
+# expectations, faults, signals) in a few seconds. The generic suite over every operation
+# (suites/operations, thousands of checks) is held by the calibration and by `make test`'s own run.
+MECHANICS = ("suites/start_image_scan", "suites/protocol")
+
+
+def areas(args: tuple[str, ...] | list[str]) -> list[str]:
+    """args, with the MECHANICS areas added when they name no part of suites/ themselves."""
+    return [*args] if any(a.startswith("suites/") for a in args) else [*args, *MECHANICS]
+
+
 def run_suite(report_dir: Path, *args: str, timeout: float = 300) -> tuple[subprocess.CompletedProcess, dict]:
     """``pytest --report-dir=report_dir *args`` in the repository with emulator credentials (and no other
-    AWS_* variable); returns the finished process and its results.json, checked against the format."""
+    AWS_* variable), over the MECHANICS areas unless args name others; returns the finished process and its
+    results.json, checked against the format."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
-    done = pytest_runs.run(["-p", "no:cacheprovider", f"--report-dir={report_dir}", *args], env=env, timeout=timeout)
+    done = pytest_runs.run(["-p", "no:cacheprovider", f"--report-dir={report_dir}", *areas(args)], env=env,
+                           timeout=timeout)
     return done, results_file.load(report_dir / "results.json")
 
 

@@ -23,6 +23,7 @@ from ecrconf.options import positive_seconds
 from ecrconf.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
+from selftest.suite_runs import areas
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET = "hunter2-secret"
@@ -32,7 +33,7 @@ def run_suite(*args: str, env: dict[str, str] | None = None) -> subprocess.Compl
     base = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     base.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_EC2_METADATA_DISABLED="true")
     base.update(env or {})
-    return pytest_runs.run(["-q", "-p", "no:cacheprovider", *args], env=base, timeout=120)
+    return pytest_runs.run(["-q", "-p", "no:cacheprovider", *areas(args)], env=base, timeout=120)
 
 
 def assert_one_line(done: subprocess.CompletedProcess, status: int, words: str) -> None:
