@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import datetime
+import functools
 import json
 import sys
 import tomllib
@@ -78,7 +79,8 @@ class InvalidExpectations(ValueError):
 
 
 def load(path: Path) -> dict[str, Expectation]:
-    """{check id: Expectation} from an expectations file.
+    """{check id: Expectation} from an expectations file (read once per version of the file in a process:
+    a run reads it when it starts and again to mark what it collected).
 
     Every entry of ``[deviations]`` must be a table whose keys are fields of ``Expectation`` (but
     ``test_id``, which is the key) with values of the field's type: ``seen`` (string, required),
@@ -86,6 +88,15 @@ def load(path: Path) -> dict[str, Expectation]:
     2026-12-31). Other top-level tables are left alone.
     Raises InvalidExpectations for an unreadable file, TOML syntax (with its line) and any entry that breaks this.
     """
+    try:
+        version = path.stat()
+        return dict(_load(path, version.st_mtime_ns, version.st_size))
+    except OSError as exc:
+        raise InvalidExpectations(f"{path}: cannot read: {exc}") from None
+
+
+@functools.lru_cache(maxsize=8)
+def _load(path: Path, mtime_ns: int, size: int) -> dict[str, Expectation]:
     try:
         with path.open("rb") as handle:
             data = tomllib.load(handle)
@@ -99,6 +110,7 @@ def load(path: Path) -> dict[str, Expectation]:
     return {test_id: _entry(path, test_id, entry) for test_id, entry in deviations.items()}
 
 
+@functools.cache
 def _field_types() -> dict[str, tuple[type, ...]]:
     """{field: the types its value may have in a file}, from Expectation's own annotations."""
     found = {}

@@ -76,12 +76,17 @@ def _not_found_params() -> list:
             for t in tables.tables() for case in t.not_found]
 
 
+@functools.cache
+def _collected_cases(operation: str) -> list[strategies.InvalidCase]:
+    return _invalid_cases(operation, COLLECTION_WORLD)
+
+
 def _invalid_params() -> list:
     params = []
     for t in tables.tables():
         if t.operation in IN_DEPTH:
             continue
-        for case in _invalid_cases(t.operation, COLLECTION_WORLD):
+        for case in _collected_cases(t.operation):
             documented = case.evidence == "documented"
             params.append(_param(t.operation, case.id, "documented" if documented else case.evidence,
                                  "service model constraints; error type: real-ecr-behaviour.md section 3"
@@ -95,7 +100,7 @@ def _own_resource_params() -> list:
         if t.account_wide:
             continue
         seen = set()
-        for case in _invalid_cases(t.operation, COLLECTION_WORLD):
+        for case in _collected_cases(t.operation):
             # One breakage of each kind per member: each case makes resources of its own, so not all of
             # them (the absent-resource family sends every one).
             if case.kind not in VALUE_DEPENDENT and (case.broken, case.kind) not in seen:
