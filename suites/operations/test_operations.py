@@ -2,8 +2,9 @@
 
 The same families of checks for each operation, with no code of its own: a valid request on the run's
 own resources succeeds; each absent resource it names gets the not-found answer its table gives; each
-request that breaks one input constraint is refused as invalid. An operation the target does not
-implement is reported as unsupported, per operation.
+request that breaks one input constraint is refused as invalid, both naming absent resources and naming
+the run's own. An operation the target does not implement is reported as unsupported, per operation.
+Every check makes what it needs for itself, so verdicts do not depend on order or on workers.
 """
 
 from __future__ import annotations
