@@ -1,0 +1,83 @@
+"""What operations mean beyond their shapes: named requirements, each resting on its dossier rows.
+
+Each test makes its own resources (the ``resources`` fixture), under the run's prefix.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+
+import pytest
+
+from ecrconf import checks, images
+from ecrconf.checks import ConformanceFailure
+
+
+def _require(condition: bool, title: str, *, received: str, expected: str, exchange) -> None:
+    if not condition:
+        raise ConformanceFailure(title, received=received, expected=expected, exchange=exchange)
+
+
+@pytest.mark.operation("PutImage")
+@pytest.mark.evidence("documented", "model: PutImage imageDigest; ops I.4; base 6.12")
+def test_put_image_digest_is_the_sha256_of_the_manifest_bytes(client, resources):
+    """PutImage without imageDigest MUST name the image by the sha256 digest of the exact manifest bytes sent."""
+    repository = resources.repository()
+    image = resources.unique_image()
+    resources.upload_blobs(repository, image)
+    exchange = client.call("PutImage", {"repositoryName": repository.name, "imageManifest": image.manifest.decode(),
+                                        "imageManifestMediaType": image.media_type})
+    got = (checks.succeeded(exchange).get("image") or {}).get("imageId", {}).get("imageDigest")
+    _require(got == images.digest_of(image.manifest), "the image is not named by the digest of its manifest",
+             received=repr(got), expected=images.digest_of(image.manifest), exchange=exchange)
+
+
+@pytest.mark.operation("PutImage")
+@pytest.mark.evidence("documented", "model: ImageDigestDoesNotMatchException; ops I.4")
+def test_put_image_with_a_digest_that_does_not_match_is_refused(client, resources):
+    """PutImage with an imageDigest that is not the manifest's MUST fail with ImageDigestDoesNotMatchException."""
+    repository = resources.repository()
+    image = resources.unique_image()
+    resources.upload_blobs(repository, image)
+    checks.failed_with(client.call("PutImage", {
+        "repositoryName": repository.name, "imageManifest": image.manifest.decode(),
+        "imageManifestMediaType": image.media_type, "imageDigest": "sha256:" + "1" * 64}),
+        {"ImageDigestDoesNotMatchException"})
+
+
+@pytest.mark.operation("CreateRepository")
+@pytest.mark.evidence("observed", "ops R.5, R.13; base 6.13")
+def test_creating_an_existing_repository_is_refused(client, resources):
+    """CreateRepository for a name that exists MUST fail with RepositoryAlreadyExistsException."""
+    repository = resources.repository()
+    checks.failed_with(client.call("CreateRepository", {"repositoryName": repository.name}),
+                       {"RepositoryAlreadyExistsException"})
+
+
+@pytest.mark.operation("DeleteRepository")
+@pytest.mark.evidence("observed", "ops R.6, R.7")
+def test_deleting_a_repository_with_images_needs_force(client, resources):
+    """DeleteRepository of a repository that holds images MUST fail with RepositoryNotEmptyException unless force is set."""
+    pushed = resources.fresh_image(tag="kept")
+    checks.failed_with(client.call("DeleteRepository", {"repositoryName": pushed.repository.name}),
+                       {"RepositoryNotEmptyException"})
+
+
+@pytest.mark.operation("GetAuthorizationToken")
+@pytest.mark.evidence("documented", "ops G.1; API_GetAuthorizationToken")
+def test_authorization_token_is_base64_aws_password_valid_about_12_hours(client):
+    """GetAuthorizationToken MUST give base64 "AWS:<password>" tokens that expire in the future, about 12 hours on."""
+    exchange = client.call("GetAuthorizationToken", {})
+    data = checks.succeeded(exchange).get("authorizationData") or []
+    _require(bool(data), "no authorizationData", received="[]", expected="one entry", exchange=exchange)
+    token, expires = data[0].get("authorizationToken", ""), data[0].get("expiresAt")
+    try:
+        user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
+    except (ValueError, UnicodeDecodeError):
+        user, password = "", ""
+    _require(user == "AWS" and bool(password), "the token is not base64 of AWS:<password>",
+             received=repr(token[:40]), expected="base64 of 'AWS:' and a password", exchange=exchange)
+    hours = (expires - time.time()) / 3600 if isinstance(expires, (int, float)) else None
+    _require(hours is not None and 11 <= hours <= 13, "the token does not expire about 12 hours on",
+             received=f"expiresAt {expires!r}", expected="epoch seconds 11 to 13 hours from now", exchange=exchange)
