@@ -67,10 +67,13 @@ class Resources:
         if not re.fullmatch(pattern, f"{prefix}-1"):
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
 
-    def repository(self, *, scan_on_push: bool = False) -> Repository:
+    def repository(self, *, scan_on_push: bool = False, tag_mutability: str | None = None) -> Repository:
+        """A new repository of the run; tag_mutability (MUTABLE, IMMUTABLE, ...) when the target's default
+        is not wanted. SetupFailed unless the target creates it."""
         name = self.new_name()  # recorded before the call: a timeout may still have created it
+        settings = {"imageTagMutability": tag_mutability} if tag_mutability else {}
         exchange = self.client.call("CreateRepository", {
-            "repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push}})
+            "repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push}, **settings})
         if _answered_with_error(exchange):  # e.g. RepositoryAlreadyExists: not ours, never delete it
             with self._lock:
                 del self._created[name]

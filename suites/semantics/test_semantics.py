@@ -81,3 +81,28 @@ def test_authorization_token_is_base64_aws_password_valid_about_12_hours(client)
     hours = (expires - time.time()) / 3600 if isinstance(expires, (int, float)) else None
     _require(hours is not None and 11 <= hours <= 13, "the token does not expire about 12 hours on",
              received=f"expiresAt {expires!r}", expected="epoch seconds 11 to 13 hours from now", exchange=exchange)
+
+
+@pytest.mark.operation("PutImage")
+@pytest.mark.evidence("observed", "ops I.2 (the error type, seen by name; its text only through the registry API)")
+def test_an_immutable_tag_cannot_move_to_another_image(client, resources):
+    """PutImage of another image under a tag an IMMUTABLE repository already has MUST fail with ImageTagAlreadyExistsException."""
+    repository = resources.repository(tag_mutability="IMMUTABLE")
+    resources.push(repository, resources.unique_image(), tag="fixed")
+    other = resources.unique_image()
+    resources.upload_blobs(repository, other)
+    checks.failed_with(client.call("PutImage", {
+        "repositoryName": repository.name, "imageManifest": other.manifest.decode(),
+        "imageManifestMediaType": other.media_type, "imageTag": "fixed"}), {"ImageTagAlreadyExistsException"})
+
+
+@pytest.mark.operation("UploadLayerPart")
+@pytest.mark.evidence("documented", "ops L.2, L.4")
+def test_a_layer_part_must_continue_the_upload(client, resources):
+    """UploadLayerPart whose partFirstByte is not the next byte of the upload MUST fail with InvalidLayerPartException."""
+    repository = resources.repository()
+    upload = resources.initiate_upload(repository)
+    resources.send_part(repository, upload, b"first part of the layer\n")
+    checks.failed_with(client.call("UploadLayerPart", {
+        "repositoryName": repository.name, "uploadId": upload, "partFirstByte": 100, "partLastByte": 104,
+        "layerPartBlob": base64.b64encode(b"gap!\n").decode()}), {"InvalidLayerPartException"})
