@@ -14,6 +14,15 @@ from ecrconf import checks, images
 from ecrconf.checks import ConformanceFailure
 
 
+def _put_new_image(client, resources, repository, **members):
+    """A new image's blobs uploaded to repository, then PutImage of its manifest with members added:
+    (the image, the PutImage exchange)."""
+    image = resources.unique_image()
+    resources.upload_blobs(repository, image)
+    return image, client.call("PutImage", {"repositoryName": repository.name, "imageManifest": image.manifest.decode(),
+                                           "imageManifestMediaType": image.media_type, **members})
+
+
 def _require(condition: bool, title: str, *, received: str, expected: str, exchange) -> None:
     if not condition:
         raise ConformanceFailure(title, received=received, expected=expected, exchange=exchange)
@@ -23,11 +32,7 @@ def _require(condition: bool, title: str, *, received: str, expected: str, excha
 @pytest.mark.evidence("documented", "model: PutImage imageDigest; ops I.4; base 6.12")
 def test_put_image_digest_is_the_sha256_of_the_manifest_bytes(client, resources):
     """PutImage without imageDigest MUST name the image by the sha256 digest of the exact manifest bytes sent."""
-    repository = resources.repository()
-    image = resources.unique_image()
-    resources.upload_blobs(repository, image)
-    exchange = client.call("PutImage", {"repositoryName": repository.name, "imageManifest": image.manifest.decode(),
-                                        "imageManifestMediaType": image.media_type})
+    image, exchange = _put_new_image(client, resources, resources.repository())
     got = (checks.succeeded(exchange).get("image") or {}).get("imageId", {}).get("imageDigest")
     _require(got == images.digest_of(image.manifest), "the image is not named by the digest of its manifest",
              received=repr(got), expected=images.digest_of(image.manifest), exchange=exchange)
@@ -37,13 +42,8 @@ def test_put_image_digest_is_the_sha256_of_the_manifest_bytes(client, resources)
 @pytest.mark.evidence("documented", "model: ImageDigestDoesNotMatchException; ops I.4")
 def test_put_image_with_a_digest_that_does_not_match_is_refused(client, resources):
     """PutImage with an imageDigest that is not the manifest's MUST fail with ImageDigestDoesNotMatchException."""
-    repository = resources.repository()
-    image = resources.unique_image()
-    resources.upload_blobs(repository, image)
-    checks.failed_with(client.call("PutImage", {
-        "repositoryName": repository.name, "imageManifest": image.manifest.decode(),
-        "imageManifestMediaType": image.media_type, "imageDigest": "sha256:" + "1" * 64}),
-        {"ImageDigestDoesNotMatchException"})
+    _, exchange = _put_new_image(client, resources, resources.repository(), imageDigest="sha256:" + "1" * 64)
+    checks.failed_with(exchange, {"ImageDigestDoesNotMatchException"})
 
 
 @pytest.mark.operation("CreateRepository")
@@ -89,11 +89,8 @@ def test_an_immutable_tag_cannot_move_to_another_image(client, resources):
     """PutImage of another image under a tag an IMMUTABLE repository already has MUST fail with ImageTagAlreadyExistsException."""
     repository = resources.repository(tag_mutability="IMMUTABLE")
     resources.push(repository, resources.unique_image(), tag="fixed")
-    other = resources.unique_image()
-    resources.upload_blobs(repository, other)
-    checks.failed_with(client.call("PutImage", {
-        "repositoryName": repository.name, "imageManifest": other.manifest.decode(),
-        "imageManifestMediaType": other.media_type, "imageTag": "fixed"}), {"ImageTagAlreadyExistsException"})
+    _, exchange = _put_new_image(client, resources, repository, imageTag="fixed")
+    checks.failed_with(exchange, {"ImageTagAlreadyExistsException"})
 
 
 @pytest.mark.operation("UploadLayerPart")
