@@ -142,21 +142,7 @@ class World:
 
     @cached_property
     def texts(self) -> SimpleNamespace:
-        account = f"arn:aws:iam::{self.registry}:root"
-        repository_policy = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "ecrconf-run", "Effect": "Allow", "Principal": {"AWS": account},
-            "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}
-        registry_policy = {"Version": "2012-10-17", "Statement": [{
-            "Sid": "ecrconf-run", "Effect": "Allow", "Principal": {"AWS": account},
-            "Action": ["ecr:ReplicateImage"], "Resource": f"arn:aws:ecr:{self.region}:{self.registry}:repository/*"}]}
-        lifecycle_policy = {"rules": [{
-            "rulePriority": 1, "description": "ecrconf: expire untagged images after 1 day",
-            "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
-                          "countNumber": 1},
-            "action": {"type": "expire"}}]}
-        return SimpleNamespace(repository_policy=json.dumps(repository_policy),
-                               registry_policy=json.dumps(registry_policy),
-                               lifecycle_policy=json.dumps(lifecycle_policy))
+        return _texts(self.registry, self.region)
 
     @cached_property
     def absent(self) -> SimpleNamespace:
@@ -193,7 +179,7 @@ def offline(prefix: str, registry: str, region: str) -> SimpleNamespace:
     in_repository = SimpleNamespace(repository=name, digest=ABSENT_DIGEST)
     return SimpleNamespace(
         registry=registry, region=region, repository=repository, image=image, new_image=image,
-        texts=World.texts.func(SimpleNamespace(registry=registry, region=region)),
+        texts=_texts(registry, region),
         new=SimpleNamespace(repository=name, tag=absent.tag, cache_prefix=absent.prefix, template=absent.template,
                             principal=absent.principal),
         upload=SimpleNamespace(repository=name, id=ABSENT_UPLOAD),
@@ -205,6 +191,25 @@ def offline(prefix: str, registry: str, region: str) -> SimpleNamespace:
         exclusion=SimpleNamespace(principal=absent.principal),
         replication=SimpleNamespace(region=_another_region(region), registry=registry),
         backfill=SimpleNamespace(id=absent.backfill), absent=absent)
+
+
+def _texts(registry: str, region: str) -> SimpleNamespace:
+    """Policy documents (JSON text) that allow only the account of registry."""
+    account = f"arn:aws:iam::{registry}:root"
+    repository_policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "ecrconf-run", "Effect": "Allow", "Principal": {"AWS": account},
+        "Action": ["ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]}]}
+    registry_policy = {"Version": "2012-10-17", "Statement": [{
+        "Sid": "ecrconf-run", "Effect": "Allow", "Principal": {"AWS": account},
+        "Action": ["ecr:ReplicateImage"], "Resource": f"arn:aws:ecr:{region}:{registry}:repository/*"}]}
+    lifecycle_policy = {"rules": [{
+        "rulePriority": 1, "description": "ecrconf: expire untagged images after 1 day",
+        "selection": {"tagStatus": "untagged", "countType": "sinceImagePushed", "countUnit": "days",
+                      "countNumber": 1},
+        "action": {"type": "expire"}}]}
+    return SimpleNamespace(repository_policy=json.dumps(repository_policy),
+                           registry_policy=json.dumps(registry_policy),
+                           lifecycle_policy=json.dumps(lifecycle_policy))
 
 
 def _absent(name: str, registry: str, region: str, *, upload: str) -> SimpleNamespace:

@@ -83,16 +83,8 @@ def _collected_cases(operation: str) -> list[strategies.InvalidCase]:
 
 
 def _invalid_params() -> list:
-    params = []
-    for t in tables.tables():
-        if t.operation in IN_DEPTH:
-            continue
-        for case in _collected_cases(t.operation):
-            documented = case.evidence == "documented"
-            params.append(_param(t.operation, case.id, "documented" if documented else case.evidence,
-                                 "service model constraints; error type: real-ecr-behaviour.md section 3"
-                                 if documented else "fixtures/constraints/observed.json"))
-    return params
+    return [_case_param(t.operation, case) for t in tables.tables() if t.operation not in IN_DEPTH
+            for case in _collected_cases(t.operation)]
 
 
 def _own_resource_params() -> list:
@@ -106,11 +98,16 @@ def _own_resource_params() -> list:
             # them (the absent-resource family sends every one).
             if case.kind not in VALUE_DEPENDENT and (case.broken, case.kind) not in seen:
                 seen.add((case.broken, case.kind))
-                documented = case.evidence == "documented"
-                params.append(_param(t.operation, case.id, "documented" if documented else case.evidence,
-                                     "service model constraints; error type: real-ecr-behaviour.md section 3"
-                                     if documented else "fixtures/constraints/observed.json"))
+                params.append(_case_param(t.operation, case))
     return params
+
+
+def _case_param(operation: str, case: strategies.InvalidCase):
+    """An invalid case's parameters: documented when it breaks the model, else its observed rule's level."""
+    if case.evidence == "documented":
+        return _param(operation, case.id, "documented",
+                      "service model constraints; error type: real-ecr-behaviour.md section 3")
+    return _param(operation, case.id, case.evidence, "fixtures/constraints/observed.json")
 
 
 def _invalid_cases(operation: str, world) -> list[strategies.InvalidCase]:
