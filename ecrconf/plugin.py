@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, Phase, settings
 from ecrconf import (__version__, collection, expectations, interrupts, options, reporting, schemas, settle,
                      shrinking)
 from ecrconf.client import EcrClient
+from ecrconf.generate import tables
 from ecrconf.resources import Resources
 from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -91,6 +92,10 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         if had_userinfo:
             sys.stderr.write("ecrconf: the user:password in --endpoint is ignored; "
                              "SigV4 credentials come from the AWS credential chain\n")
+    try:
+        tables.tables()  # a broken operation table is bad input: one line, before anything runs
+    except tables.TableInvalid as exc:
+        raise pytest.UsageError(str(exc)) from None
     if opt.fail_on_regression and not opt.baseline:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     target_name = opt.target or ("" if opt.endpoint else EmbeddedMoto.name())

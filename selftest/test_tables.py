@@ -154,6 +154,9 @@ evidence = "base 4.1"
     (lambda t: t.replace('member = "repositoryName"', 'member = "registryId"'), "the request has no member 'registryId'"),
     (lambda t: t + t[t.index("[[not_found]]"):], "two cases with the same id"),
     (lambda t: t.replace('value = "{absent.repository}"\n', ''), "not_found/0: "),
+    (lambda t: t.replace("{absent.repository}", "{absent.repository"), "malformed placeholder"),
+    (lambda t: t.replace("{absent.repository}", "x}y"), "malformed placeholder: Single '}'"),
+    (lambda t: t.replace("{absent.repository}", "{absent.repository!r}"), "conversion or format spec"),
 ])
 def test_a_bad_table_is_refused_in_one_line(monkeypatch, tmp_path, change, words):
     (tmp_path / "GetRepositoryPolicy.toml").write_text(change(GOOD))

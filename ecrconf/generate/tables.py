@@ -157,14 +157,26 @@ def _member_faults(operation: str, request: dict, where: str):
 
 
 def _placeholder_faults(value: Any, where: str):
-    for field in sorted(_fields(value) - VOCABULARY):
+    try:
+        fields = _fields(value)
+    except ValueError as exc:  # a lone brace, or a conversion or format spec on a placeholder
+        yield f"{where}: malformed placeholder: {exc}"
+        return
+    for field in sorted(fields - VOCABULARY):
         yield f"{where}: {{{field}}} is not a placeholder of the vocabulary (fixtures/operations/README.md)"
 
 
 def _fields(value: Any) -> set[str]:
-    """The placeholder names in every string of value."""
+    """The placeholder names in every string of value; ValueError for a string that is not only text
+    and plain {root.attribute} placeholders."""
     if isinstance(value, str):
-        return {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        found = set()
+        for _, name, spec, conversion in string.Formatter().parse(value):
+            if name is not None and (spec or conversion):
+                raise ValueError(f"{{{name}}} in {value!r} has a conversion or format spec")
+            if name is not None:
+                found.add(name)
+        return found
     if isinstance(value, dict):
         return set().union(*map(_fields, value.values()))
     if isinstance(value, list):
