@@ -28,14 +28,14 @@ conformance: $(READY)
 
 # The suite against MiniStack, started on a free loopback port for the run and stopped afterwards.
 conformance-ministack: $(READY) $(MINISTACK)/bin/ministack
-	$(BIN)/python -m ecrconf.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m ecrconf.run.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
 
 # Every report for the embedded moto and for MiniStack, then the matrix of the two, under reports/.
 # A target's deviations must not stop the others' reports: hence the leading '-'.
 reports: $(READY) $(MINISTACK)/bin/ministack
 	-$(BIN)/pytest -n auto --report-dir reports/moto $(PYTEST_ARGS)
-	-$(BIN)/python -m ecrconf.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
-	$(BIN)/python -m ecrconf.matrix reports/moto/results.json reports/ministack/results.json \
+	-$(BIN)/python -m ecrconf.run.ministack --ministack $(MINISTACK)/bin/ministack --report-dir reports/ministack -- -n auto $(PYTEST_ARGS)
+	$(BIN)/python -m ecrconf.report.matrix reports/moto/results.json reports/ministack/results.json \
 		--html reports/matrix.html --markdown reports/matrix.md
 
 $(MINISTACK)/bin/ministack:
@@ -61,7 +61,7 @@ bench: $(READY)
 
 # Regenerate schemas/ from the pinned botocore model.
 schemas: $(READY)
-	$(BIN)/python -m ecrconf.schemagen
+	$(BIN)/python -m ecrconf.spec.schemagen
 
 clean:
 	rm -rf $(VENV)

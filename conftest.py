@@ -1,1 +1,1 @@
-pytest_plugins = ["ecrconf.plugin"]
+pytest_plugins = ["ecrconf.run.plugin"]

@@ -14,7 +14,7 @@ import signal
 
 import pytest
 
-from ecrconf import client
+from ecrconf.wire import client
 
 _AFTER_REQUESTS = 5
 

@@ -6,8 +6,9 @@ from __future__ import annotations
 import base64
 import uuid
 
-from ecrconf import images, schemas
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.resources import images
+from ecrconf.spec import schemas
+from ecrconf.wire.client import Credentials, EcrClient
 from selftest.reference import REFERENCE_KEYS, REGION
 
 ACCOUNT = "123456789012"

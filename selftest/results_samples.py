@@ -1,4 +1,4 @@
-"""Small results documents (ecrconf/results_schema.json) for the tests of the readers of results.json.
+"""Small results documents (ecrconf/report/results_schema.json) for the tests of the readers of results.json.
 
 Written by hand after the suite's own tests, with every outcome present and text from the target in
 the places where a real run puts it.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import copy
 
-from ecrconf.results_file import validate
+from ecrconf.report.results_file import validate
 
 SCAN = "StartImageScan"
 FINDINGS = "DescribeImageScanFindings"

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from moto.server import ThreadedMotoServer
 
-from ecrconf import results_file
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.report import results_file
+from ecrconf.wire.client import Credentials, EcrClient
 from selftest import pytest_runs
 
 

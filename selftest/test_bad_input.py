@@ -16,11 +16,12 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import checks, expectations
-from ecrconf.client import _reason as client_reason
-from ecrconf.exchange import Exchange, Request, Response, printable
-from ecrconf.options import positive_seconds
-from ecrconf.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
+from ecrconf import checks
+from ecrconf.run import expectations
+from ecrconf.wire.client import _reason as client_reason
+from ecrconf.wire.exchange import Exchange, Request, Response, printable
+from ecrconf.run.options import positive_seconds
+from ecrconf.run.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
 from selftest.suite_runs import areas

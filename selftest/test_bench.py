@@ -16,9 +16,11 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft7Validator
 
-from ecrconf import images, protocol, schemas
+from ecrconf.resources import images
+from ecrconf.spec import schemas
+from ecrconf.wire import protocol
 from ecrconf.bench import measure, probe, report, serve, stub
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.wire.client import Credentials, EcrClient
 from ecrconf.resources import Resources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -230,7 +232,7 @@ def test_goals_compare_each_figure_with_its_bound():
 
 TINY_SUITE = '''
 import os
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.wire.client import Credentials, EcrClient
 
 CLIENT = EcrClient(os.environ["STUB_URL"], "us-east-1", Credentials("testing", "testing"))
 

@@ -15,8 +15,8 @@ import time
 
 import pytest
 
-from ecrconf import protocol
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.wire import protocol
+from ecrconf.wire.client import Credentials, EcrClient
 from ecrconf.resources import Resources
 from selftest.calibration import catalogue, score
 from selftest.calibration.catalogue import Catalogue, Mutant, Variant

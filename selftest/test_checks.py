@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from ecrconf import checks, protocol
-from ecrconf.exchange import Exchange, Request, Response
+from ecrconf import checks
+from ecrconf.wire import protocol
+from ecrconf.wire.exchange import Exchange, Request, Response
 
 DIGEST = "sha256:" + "a" * 64
 GOOD_SCAN = {"registryId": "123456789012", "repositoryName": "repo", "imageId": {"imageDigest": DIGEST},

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf.compare import compare, regressed
+from ecrconf.report.compare import compare, regressed
 from selftest.results_samples import FRESH, find, record, sample_results
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_added_and_removed_checks_are_not_regressions_whatever_their_outcome():
 # The CLI
 
 def run_compare(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecrconf.compare", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "ecrconf.report.compare", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

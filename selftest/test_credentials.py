@@ -7,8 +7,8 @@ import os
 import botocore.session
 import pytest
 
-from ecrconf.client import Credentials
-from ecrconf.target import resolve_credentials
+from ecrconf.wire.client import Credentials
+from ecrconf.run.target import resolve_credentials
 
 ENVIRONMENTS = {
     "keys": {"AWS_ACCESS_KEY_ID": "AKIAEXAMPLE", "AWS_SECRET_ACCESS_KEY": "secret"},

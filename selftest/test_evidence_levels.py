@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrconf import evidence
+from ecrconf.spec import evidence
 
 
 @pytest.mark.parametrize(("citation", "level"), [

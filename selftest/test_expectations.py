@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import expectations
+from ecrconf.run import expectations
 
 ROOT = Path(__file__).resolve().parent.parent
 FILES = sorted(expectations.ROOT.glob("*.toml"))

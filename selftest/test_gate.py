@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import compare, expectations
+from ecrconf.report import compare
+from ecrconf.run import expectations
 from selftest import pytest_runs
 from selftest.suite_runs import MECHANICS, areas
 

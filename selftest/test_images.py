@@ -6,8 +6,8 @@ import tarfile
 
 import pytest
 
-from ecrconf import images
-from ecrconf.images import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
+from ecrconf.resources import images
+from ecrconf.resources.images import DOCKER_MANIFEST, OCI_INDEX, OCI_MANIFEST
 
 BLOB_TYPES = {
     OCI_MANIFEST: ("application/vnd.oci.image.config.v1+json", "application/vnd.oci.image.layer.v1.tar+gzip"),

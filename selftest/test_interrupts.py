@@ -1,4 +1,4 @@
-"""Every interruption cleans up, and a single Ctrl-C always stops the run (ecrconf/interrupts.py).
+"""Every interruption cleans up, and a single Ctrl-C always stops the run (ecrconf/wire/interrupts.py).
 
 The suite runs in a subprocess against a moto server on loopback that counts the requests it serves.
 Signals go to the pytest process alone (``timeout -s TERM``) or to its whole process group (Ctrl-C at a
@@ -26,8 +26,8 @@ import requests
 from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import make_server
 
-from ecrconf import interrupts
-from ecrconf.client import Credentials, EcrClient
+from ecrconf.wire import interrupts
+from ecrconf.wire.client import Credentials, EcrClient
 
 ROOT = Path(__file__).resolve().parent.parent
 # A Hypothesis test that passes on moto: it sends a request for each of its 25 examples.

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf.matrix import build, render_html, render_markdown
+from ecrconf.report.matrix import build, render_html, render_markdown
 from selftest.html_tree import external_references, parse
 from selftest.results_samples import FINDINGS, FRESH, INVALID, SCAN, SIGV4, VISIBLE, sample_results
 
@@ -104,7 +104,7 @@ def test_target_text_is_escaped(tmp_path):
 
 
 def run_matrix(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "ecrconf.matrix", *map(str, args)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "ecrconf.report.matrix", *map(str, args)], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
 
 

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from ecrconf.ministack import EXIT_NOT_STARTED, MiniStack, NotStarted, main, pytest_command
+from ecrconf.run.ministack import EXIT_NOT_STARTED, MiniStack, NotStarted, main, pytest_command
 
 # A stand-in for `ministack`: serves the health path on GATEWAY_PORT/BIND_HOST after a child process of
 # its own is started (which the runner must stop too), or misbehaves as told by its argument.

@@ -15,8 +15,9 @@ from datetime import timedelta
 
 import pytest
 
-from ecrconf import checks, protocol_cases
-from ecrconf.exchange import Exchange, Request, Response
+from ecrconf import checks
+from ecrconf.checks import protocol_cases
+from ecrconf.wire.exchange import Exchange, Request, Response
 from selftest import pytest_runs
 from selftest.reference import REGION, Behaviour, KeyPair, ReferenceEcr
 

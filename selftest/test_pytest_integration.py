@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import expectations, results
+from ecrconf.run import expectations, results
 from selftest import pytest_runs
 
 ROOT = Path(__file__).resolve().parent.parent

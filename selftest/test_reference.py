@@ -12,7 +12,7 @@ import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import images
+from ecrconf.resources import images
 from selftest.reference import REFERENCE_KEYS, REGION, Behaviour, KeyPair, ReferenceEcr
 from selftest.reference.operations import HANDLERS
 

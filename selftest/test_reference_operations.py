@@ -11,7 +11,8 @@ import uuid
 
 import pytest
 
-from ecrconf import images, schemas
+from ecrconf.resources import images
+from ecrconf.spec import schemas
 from selftest.reference import Behaviour, ReferenceEcr
 from selftest.reference_calls import ACCOUNT, Caller, arn
 

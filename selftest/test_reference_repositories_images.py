@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from ecrconf import images
+from ecrconf.resources import images
 from selftest.reference import ReferenceEcr
 from selftest.reference_calls import ACCOUNT, Caller
 

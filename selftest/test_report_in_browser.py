@@ -13,8 +13,8 @@ import subprocess
 
 import pytest
 
-from ecrconf.compare import compare
-from ecrconf.report_html import render_html
+from ecrconf.report.compare import compare
+from ecrconf.report.html import render_html
 from selftest.html_tree import parse
 from selftest.results_samples import find, sample_results
 

@@ -8,10 +8,10 @@ import re
 import pytest
 from jsonschema import Draft7Validator
 
-from ecrconf.compare import compare
-from ecrconf.report_html import render_html
-from ecrconf.report_markdown import render_markdown
-from ecrconf.results_file import schema
+from ecrconf.report.compare import compare
+from ecrconf.report.html import render_html
+from ecrconf.report.markdown import render_markdown
+from ecrconf.report.results_file import schema
 from selftest.html_tree import external_references, parse
 from selftest.results_samples import FRESH, INVALID, SCAN, find, record, sample_results
 

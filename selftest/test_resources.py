@@ -10,9 +10,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from moto.server import ThreadedMotoServer
 
-from ecrconf import images, protocol
-from ecrconf.client import Credentials, EcrClient
-from ecrconf.exchange import Response
+from ecrconf.resources import images
+from ecrconf.wire import protocol
+from ecrconf.wire.client import Credentials, EcrClient
+from ecrconf.wire.exchange import Response
 from ecrconf.resources import OperationNotImplemented, Repository, Resources, SetupFailed
 
 

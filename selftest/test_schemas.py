@@ -7,7 +7,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from jsonschema import Draft7Validator
 
-from ecrconf import schemagen, schemas, strategies
+from ecrconf.generate import strategies
+from ecrconf.spec import schemagen, schemas
 
 SCHEMA_FILES = sorted(
     str(path.relative_to(schemas.ROOT))

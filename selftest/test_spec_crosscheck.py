@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 
 REPO = Path(__file__).resolve().parent.parent
 SPEC = REPO / "fixtures" / "spec"

@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from jsonschema import Draft7Validator
 
-from ecrconf import schemas, strategies
-from ecrconf.strategies import InvalidCase
+from ecrconf.generate import strategies
+from ecrconf.spec import schemas
+from ecrconf.generate.strategies import InvalidCase
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = settings(max_examples=25, deadline=None, database=None)
@@ -217,7 +218,7 @@ def test_boundary_cases_are_the_same_in_another_process():
         return [[c.id, c.kind, c.broken, c.evidence, c.request] for c in cases]
 
     script = (
-        "import json, sys; from ecrconf import strategies\n"
+        "import json, sys; from ecrconf.generate import strategies\n"
         "cases = strategies.boundary_cases('StartImageScan', json.loads(sys.argv[1]))\n"
         "print(json.dumps([[c.id, c.kind, c.broken, c.evidence, c.request] for c in cases]))\n"
     )

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 from ecrconf.generate import tables
 from ecrconf.generate.tables import TableInvalid
 

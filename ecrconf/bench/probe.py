@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf.client import EcrClient
+from ecrconf.wire.client import EcrClient
 
 ENV_DIR = "ECRCONF_BENCH_PROBE_DIR"
 FORMAT = "ecrconf-bench-probe/1"

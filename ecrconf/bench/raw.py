@@ -15,7 +15,7 @@ from collections import Counter
 import requests
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import protocol
+from ecrconf.wire import protocol
 
 ABSENT = {"repositoryName": "ecrconf-bench-absent", "imageId": {"imageTag": "absent"}}
 CREDENTIALS = ("testing", "testing")

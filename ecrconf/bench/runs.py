@@ -82,7 +82,7 @@ def floor(url: str, work_dir: Path) -> dict:
     module = work_dir / "floor" / "test_floor.py"
     module.parent.mkdir(parents=True, exist_ok=True)
     module.write_text(FLOOR_MODULE)
-    return suite("floor", url, ["-p", "ecrconf.plugin", "--expectations=none", str(module)], work_dir)
+    return suite("floor", url, ["-p", "ecrconf.run.plugin", "--expectations=none", str(module)], work_dir)
 
 
 def suite(name: str, url: str, pytest_args: list[str], work_dir: Path, *, profile: Path | None = None) -> dict:

@@ -17,7 +17,7 @@ def start(kind: str, latency_ms: float = 0.0):
     """Start a server of kind in background threads; return (url, stop). ValueError for an unknown kind.
     latency_ms delays each of the stub's answers (see stub.serve); moto answers as fast as it can."""
     if kind == "moto":
-        from ecrconf.target import EmbeddedMoto
+        from ecrconf.run.target import EmbeddedMoto
         moto = EmbeddedMoto()
         return moto.start(), moto.stop
     if kind == "stub":

@@ -19,7 +19,8 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from ecrconf import protocol, schemas
+from ecrconf.spec import schemas
+from ecrconf.wire import protocol
 
 REGISTRY_ID = "123456789012"
 REGION = "us-east-1"

@@ -19,7 +19,7 @@ from typing import Any
 
 from jsonschema import Draft7Validator
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 
 DIRECTORY = Path(__file__).resolve().parent.parent.parent / "fixtures" / "operations"
 COMMON_ERRORS = DIRECTORY.parent / "common_errors.json"

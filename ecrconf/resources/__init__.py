@@ -13,10 +13,12 @@ import re
 import threading
 from dataclasses import dataclass
 
-from ecrconf import images, protocol, schemas
+from ecrconf.resources import images
+from ecrconf.spec import schemas
+from ecrconf.wire import protocol
 from ecrconf.checks import NoVerdict
-from ecrconf.exchange import Exchange
-from ecrconf.images import Image
+from ecrconf.wire.exchange import Exchange
+from ecrconf.resources.images import Image
 
 
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"

@@ -21,7 +21,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from ecrconf import images
+from ecrconf.resources import images
 from ecrconf.resources import Repository, Resources
 
 ABSENT_DIGEST = "sha256:" + "0" * 64

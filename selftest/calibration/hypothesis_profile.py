@@ -6,7 +6,7 @@ a mutant it can cost minutes (every step is a request).
 
 from hypothesis import Phase, settings
 
-import ecrconf.plugin  # noqa: F401  registers the "conformance" profile this one derives from
+import ecrconf.run.plugin  # noqa: F401  registers the "conformance" profile this one derives from
 
 settings.register_profile("calibration", settings.get_profile("conformance"),
                           phases=(Phase.explicit, Phase.reuse, Phase.generate))

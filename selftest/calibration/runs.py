@@ -2,7 +2,7 @@
 
 The run is `python -m pytest` as selftest/pytest_runs.py gives it (a fork of a pre-imported pytest).
 
-The verdicts are read from the run's results.json (ecrconf/results_schema.json), one outcome per check id.
+The verdicts are read from the run's results.json (ecrconf/report/results_schema.json), one outcome per check id.
 Every check is asserted strictly (--evidence=inferred), and the run signs with temporary credentials so
 that the session-token case is judged too.
 """

@@ -6,7 +6,7 @@ import json
 import uuid
 from dataclasses import dataclass
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 from selftest.reference.behaviour import JSON_11, Behaviour
 from selftest.reference.errors import EcrError
 

@@ -11,7 +11,7 @@ import traceback
 from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timezone
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 from selftest.reference import envelope, sigv4, validation
 from selftest.reference.answers import without_empty_optionals
 from selftest.reference.behaviour import Behaviour

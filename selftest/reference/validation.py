@@ -23,7 +23,7 @@ from types import MappingProxyType
 
 from jsonschema import Draft7Validator
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 from selftest.reference.errors import EcrError, constraint_texts, error, invalid_parameter, messages
 
 OBSERVED_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "constraints" / "observed.json"

@@ -17,12 +17,15 @@ from contextlib import contextmanager
 
 import pytest
 
-from ecrconf import checks, evidence, protocol, strategies
+from ecrconf import checks
+from ecrconf.generate import strategies
+from ecrconf.spec import evidence
+from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure
 from ecrconf.generate import tables
 from ecrconf.resources import OperationNotImplemented, SetupFailed
 from ecrconf.resources.world import World, offline
-from ecrconf.target import is_real_aws
+from ecrconf.run.target import is_real_aws
 
 # These have suites of their own, in depth (suites/start_image_scan): their cases are not repeated here.
 IN_DEPTH = frozenset({"StartImageScan"})

@@ -1,6 +1,6 @@
 """awsJson1_1 on the wire: request bodies, routing and the framing of every answer, as data-driven cases.
 
-The cases are the tables fixtures/protocol/{body,routing,framing}.json; ecrconf/protocol_cases.py
+The cases are the tables fixtures/protocol/{body,routing,framing}.json; ecrconf/checks/protocol_cases.py
 builds each request from the valid signed StartImageScan request and judges the answer.
 """
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from ecrconf import protocol_cases
+from ecrconf.checks import protocol_cases
 
 pytestmark = pytest.mark.operation("StartImageScan")
 

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecrconf import checks, protocol, protocol_cases
+from ecrconf import checks
+from ecrconf.checks import protocol_cases
+from ecrconf.wire import protocol
 
 pytestmark = [pytest.mark.operation("StartImageScan"), pytest.mark.auth]
 

@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from ecrconf import checks, images
+from ecrconf import checks
+from ecrconf.resources import images
 from ecrconf.checks import ConformanceFailure
 
 

@@ -15,7 +15,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ecrconf import checks, images, protocol, schemas, strategies
+from ecrconf import checks
+from ecrconf.generate import strategies
+from ecrconf.resources import images
+from ecrconf.spec import schemas
+from ecrconf.wire import protocol
 
 OPERATION = "StartImageScan"
 pytestmark = pytest.mark.operation(OPERATION)

@@ -15,9 +15,11 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import client, compare, junit, outcomes, results, results_file, settle, summary
-from ecrconf.report_html import render_html
-from ecrconf.report_markdown import render_markdown
+from ecrconf.report import compare, junit, results_file, summary
+from ecrconf.run import outcomes, results, settle
+from ecrconf.wire import client
+from ecrconf.report.html import render_html
+from ecrconf.report.markdown import render_markdown
 
 _requests_seen = 0
 _REQUESTS = pytest.StashKey[int]()  # requests sent so far by the test's setup, call and teardown

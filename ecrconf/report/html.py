@@ -12,8 +12,8 @@ from __future__ import annotations
 import html
 from collections import defaultdict
 
-from ecrconf import outcomes
-from ecrconf.compare import KINDS, TITLES
+from ecrconf.run import outcomes
+from ecrconf.report.compare import KINDS, TITLES
 
 
 BLOCK_LIMIT = 8_000  # characters of one message, request, response or command shown; results.json has it all

@@ -1,6 +1,6 @@
 """The pytest plugin: options, the target, fixtures, Hypothesis profiles, evidence and expectations.
 
-The outputs of a run (records, console summary, report files) are in ``ecrconf.reporting``.
+The outputs of a run (records, console summary, report files) are in ``ecrconf.report.reporting``.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 
-from ecrconf import (__version__, collection, expectations, interrupts, options, reporting, schemas, settle,
-                     shrinking)
-from ecrconf.client import EcrClient
+from ecrconf import __version__
+from ecrconf.report import reporting
+from ecrconf.run import collection, expectations, options, settle, shrinking
+from ecrconf.spec import schemas
+from ecrconf.wire import interrupts
+from ecrconf.wire.client import EcrClient
 from ecrconf.generate import tables
 from ecrconf.resources import Resources
-from ecrconf.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
+from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
                             validate_endpoint)
 
@@ -73,7 +76,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     """Check every input before anything runs, on the controller (so also once under xdist).
 
     A bad option, file or directory ends the run in one line with exit 4 (pytest.UsageError); an
-    unusable --endpoint in one line with its own exit status (ecrconf.target). A user:password in
+    unusable --endpoint in one line with its own exit status (ecrconf.run.target). A user:password in
     --endpoint is dropped here, with a one-line warning, so that nothing downstream ever sees it.
     """
     opt = config.option
@@ -120,7 +123,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
 
 
 def _probe(config: pytest.Config, target: Target) -> None:
-    """probe() the target with the suite's stop signals raising KeyboardInterrupt (ecrconf.interrupts).
+    """probe() the target with the suite's stop signals raising KeyboardInterrupt (ecrconf.wire.interrupts).
 
     pytest_cmdline_main runs before pytest_configure, where the run installs its own handlers: without
     these, SIGTERM or SIGHUP would end the process silently while the probe waits on a hanging endpoint.

@@ -1,6 +1,6 @@
 """Run the suite against a MiniStack server started for the run, and stop it afterwards.
 
-    python -m ecrconf.ministack [--ministack PATH] [--report-dir DIR] [--startup-timeout S] [-- PYTEST_ARGS...]
+    python -m ecrconf.run.ministack [--ministack PATH] [--report-dir DIR] [--startup-timeout S] [-- PYTEST_ARGS...]
 
 MiniStack is started as `GATEWAY_PORT=PORT BIND_HOST=127.0.0.1 ministack` on a free port the OS
 chooses, in its own process group and a scratch directory, and is waited for on
@@ -29,7 +29,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 HEALTH = "/_ministack/health"
 EXIT_NOT_STARTED = 3
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
@@ -133,7 +133,7 @@ def _raise_on_sigterm(signum, frame):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.ministack", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.run.ministack", description=__doc__.split("\n")[0])
     parser.add_argument("--ministack", metavar="PATH", default=shutil.which("ministack"),
                         help="the ministack executable (default: ministack on PATH)")
     parser.add_argument("--report-dir", metavar="DIR", help="passed on to pytest as --report-dir")
@@ -142,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARGS", help="more pytest arguments, after --")
     args = parser.parse_args(argv)
     if not args.ministack or not Path(args.ministack).is_file():
-        print(f"ecrconf.ministack: no ministack executable ({args.ministack or 'none on PATH'}); "
+        print(f"ecrconf.run.ministack: no ministack executable ({args.ministack or 'none on PATH'}); "
               "install it with pip install ministack in a virtualenv of its own", file=sys.stderr)
         return EXIT_NOT_STARTED
     signal.signal(signal.SIGTERM, _raise_on_sigterm)
@@ -152,10 +152,10 @@ def main(argv: list[str] | None = None) -> int:
         try:
             version = server.start()
         except NotStarted as exc:
-            print(f"ecrconf.ministack: {exc}", file=sys.stderr)
+            print(f"ecrconf.run.ministack: {exc}", file=sys.stderr)
             return EXIT_NOT_STARTED
         command = pytest_command(server.endpoint, version, report_dir, args.pytest_args)
-        print(f"ecrconf.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}", flush=True)
+        print(f"ecrconf.run.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}", flush=True)
         return subprocess.run(command, cwd=ROOT, env=clean_environment()).returncode
 
 

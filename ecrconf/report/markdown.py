@@ -11,7 +11,7 @@ import html
 import re
 from collections import Counter, defaultdict
 
-from ecrconf import outcomes
+from ecrconf.run import outcomes
 
 TOP = 20
 DIFF_LIMITS = {"newly_failing": 20, "newly_passing": 10, "changed": 10, "added": 10, "removed": 10}
@@ -93,7 +93,7 @@ def _deviations(results: list[dict]) -> list[str]:
 
 
 def render_diff(diff: dict) -> str:
-    """The baseline diff (from ecrconf.compare.compare) as a Markdown section."""
+    """The baseline diff (from ecrconf.report.compare.compare) as a Markdown section."""
     base = diff.get("baseline", {})
     against = ", ".join(text(base[k]) for k in ("target", "started") if base.get(k))
     failing = len(diff["newly_failing"])

@@ -5,7 +5,7 @@ Each table under ``[deviations]`` is keyed by a test id and says what the target
 tests become strict expected failures: a new failure fails the run, and so does a listed test that
 starts to pass, so the file stays true.
 
-    python -m ecrconf.expectations TARGET RESULTS_JSON   # rewrite expectations/TARGET.toml from a run
+    python -m ecrconf.run.expectations TARGET RESULTS_JSON   # rewrite expectations/TARGET.toml from a run
 
 Keys are check ids (results.json ``id``). An entry also records the answer the failure was about
 (``status``, and ``error``: the error type, absent when the answer had none); the deviation is known
@@ -29,9 +29,9 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecrconf import results_file
+from ecrconf.report import results_file
 
-ROOT = Path(__file__).resolve().parent.parent / "expectations"
+ROOT = Path(__file__).resolve().parents[2] / "expectations"
 KEPT = ("reason", "link", "expires")
 
 
@@ -187,7 +187,7 @@ def _one_line(message: str) -> str:
 def render(target: str, failures: dict[str, dict], previous: dict[str, Expectation]) -> str:
     out = [f"# Known deviations of {target}, applied as strict expected failures: each holds only while the",
            "# target answers with the status and error type recorded here.",
-           f"# Regenerate: python -m ecrconf.expectations {target} <results.json>  (keeps reason, link, expires)", ""]
+           f"# Regenerate: python -m ecrconf.run.expectations {target} <results.json>  (keeps reason, link, expires)", ""]
     for test_id in sorted(failures):
         out.append(f"[deviations.{json.dumps(test_id)}]")
         out += [f"{key} = {json.dumps(value)}" for key, value in failures[test_id].items()]
@@ -201,14 +201,14 @@ def render(target: str, failures: dict[str, dict], previous: dict[str, Expectati
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.expectations",
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.run.expectations",
                                      description="Rewrite expectations/TARGET.toml from a run's results.json.")
     parser.add_argument("target")
     parser.add_argument("results", type=Path)
     args = parser.parse_args(argv)
-    from ecrconf.target import is_target_name  # here: ecrconf.target imports the HTTP client
+    from ecrconf.run.target import is_target_name  # here: ecrconf.run.target imports the HTTP client
     if not is_target_name(args.target):  # a path such as ../x would write outside expectations/
-        print(f"ecrconf.expectations: TARGET must be 1-100 letters, digits, '.', '_' or '-', starting with "
+        print(f"ecrconf.run.expectations: TARGET must be 1-100 letters, digits, '.', '_' or '-', starting with "
               f"a letter or digit, got {args.target!r}", file=sys.stderr)
         return 4
     path = path_for(args.target)
@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
         previous = load(path) if path.exists() else {}
         document = results_file.load(args.results)
     except (InvalidExpectations, results_file.InvalidResults) as exc:
-        print(f"ecrconf.expectations: {exc}", file=sys.stderr)
+        print(f"ecrconf.run.expectations: {exc}", file=sys.stderr)
         return 4
     failures = deviations_from_results(document)
     kept = unjudged(previous, document)

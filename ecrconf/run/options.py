@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import evidence, expectations
-from ecrconf.target import is_target_name
+from ecrconf.run import expectations
+from ecrconf.spec import evidence
+from ecrconf.run.target import is_target_name
 
 
 def positive_seconds(text: str) -> float:
@@ -32,14 +33,14 @@ def positive_seconds(text: str) -> float:
 
 
 def evidence_level(text: str) -> str:
-    """An evidence level (ecrconf.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
+    """An evidence level (ecrconf.spec.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
     if text not in evidence.LEVELS:
         raise pytest.UsageError(f"--evidence must be one of {', '.join(evidence.LEVELS)}, got {text!r}")
     return text
 
 
 def target_name(text: str) -> str:
-    """A --target name (ecrconf.target.TARGET_NAME): it picks expectations/NAME.toml, so a path such as
+    """A --target name (ecrconf.run.target.TARGET_NAME): it picks expectations/NAME.toml, so a path such as
     ``/tmp/x/evil`` or ``../x`` is refused, pytest.UsageError (one line, exit 4; see positive_seconds)."""
     if not is_target_name(text):
         raise pytest.UsageError(f"--target must be 1-100 letters, digits, '.', '_' or '-', starting with a "
@@ -100,7 +101,7 @@ def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
     """(the expectations file to apply or None, why none), the file read and checked here.
 
     Raises pytest.UsageError when --expectations names no file or the file is not a valid
-    expectations file (ecrconf.expectations.load).
+    expectations file (ecrconf.run.expectations.load).
     """
     if opt.expectations == "none":
         return None, "--expectations=none"

@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from ecrconf import protocol, schemas
-from ecrconf.exchange import Exchange, printable
+from ecrconf.spec import schemas
+from ecrconf.wire import protocol
+from ecrconf.wire.exchange import Exchange, printable
 
-COMMON_ERRORS_FILE = Path(__file__).resolve().parent.parent / "fixtures" / "common_errors.json"
+COMMON_ERRORS_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "common_errors.json"
 VALIDATION_ERRORS = frozenset({"InvalidParameterException", "ValidationException"})
 SERIALIZATION_ERRORS = VALIDATION_ERRORS | {"SerializationException"}
 
@@ -41,7 +42,7 @@ class NoVerdict(Exception):
     """The run could not judge: the target gave no answer, or a call made to set the test up failed.
 
     Reported as an error, never as a deviation (known or not), and never shrunk by Hypothesis
-    (``ecrconf.shrinking``).
+    (``ecrconf.run.shrinking``).
     """
 
 

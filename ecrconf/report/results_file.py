@@ -1,4 +1,4 @@
-"""Reading a results.json: parsed, validated against ecrconf/results_schema.json, ids unique."""
+"""Reading a results.json: parsed, validated against ecrconf/report/results_schema.json, ids unique."""
 
 from __future__ import annotations
 

@@ -25,7 +25,7 @@ from hypothesis.errors import InvalidArgument
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft7Validator
 
-from ecrconf import schemas
+from ecrconf.spec import schemas
 
 __all__ = [
     "InvalidCase",
@@ -44,7 +44,7 @@ __all__ = [
     "valid_boundary_requests",
 ]
 
-OBSERVED = Path(__file__).resolve().parent.parent / "fixtures" / "constraints" / "observed.json"
+OBSERVED = Path(__file__).resolve().parents[2] / "fixtures" / "constraints" / "observed.json"
 RULE_EVIDENCE = ("observed", "inferred")
 
 

@@ -21,7 +21,7 @@ DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
-FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "images"
+FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"
 LAYER_FILE = "ecrconf-nonce.txt"  # the template's name is also the file's name inside the layer
 
 

@@ -42,11 +42,13 @@ import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import checks, evidence, protocol
+from ecrconf import checks
+from ecrconf.spec import evidence
+from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure
-from ecrconf.exchange import Exchange
+from ecrconf.wire.exchange import Exchange
 
-TABLES = Path(__file__).resolve().parent.parent / "fixtures" / "protocol"
+TABLES = Path(__file__).resolve().parents[2] / "fixtures" / "protocol"
 OPERATION = "StartImageScan"
 VALID_PAYLOAD = {"repositoryName": "${repository}", "imageId": {"imageTag": "absent"}}
 VALID_ANSWER = "RepositoryNotFoundException"

@@ -1,6 +1,6 @@
 """Several runs side by side: requirements (rows, grouped by operation and area) by target (columns).
 
-    python -m ecrconf.matrix A/results.json B/results.json ... [--html OUT.html] [--markdown OUT.md]
+    python -m ecrconf.report.matrix A/results.json B/results.json ... [--html OUT.html] [--markdown OUT.md]
 
 Rows are grouped as in report.html, by operation and suite area. Each cell is the worst outcome of
 the requirement's checks on that target, with the count when its checks disagree ("fail 2/5");
@@ -18,9 +18,10 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
 
-from ecrconf import outcomes, report_markdown
-from ecrconf.report_html import CSS, badge, e
-from ecrconf.results_file import InvalidResults, load
+from ecrconf.report import markdown
+from ecrconf.run import outcomes
+from ecrconf.report.html import CSS, badge, e
+from ecrconf.report.results_file import InvalidResults, load
 
 MISSING = "missing"
 
@@ -81,7 +82,7 @@ def column_names(documents: list[tuple[str, dict]]) -> list[str]:
 
 
 def render_markdown(matrix: Matrix) -> str:
-    text, code = report_markdown.text, report_markdown.code
+    text, code = markdown.text, markdown.code
     head = ["Requirement", *(text(t) for t in matrix.targets)]
     lines = ["### ECR conformance by target", "",
              "| " + " | ".join(head) + " |", "|---" * len(head) + "|"]
@@ -153,7 +154,7 @@ header p{margin:0}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.matrix", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.report.matrix", description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+", metavar="results.json", help="results documents, one per column")
     parser.add_argument("--html", metavar="OUT.html", help="write the matrix as a self-contained HTML page")
     parser.add_argument("--markdown", metavar="OUT.md", help="write the matrix as Markdown")
@@ -161,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         matrix = build([(path, load(path)) for path in args.files])
     except InvalidResults as exc:
-        print(f"ecrconf.matrix: {exc}", file=sys.stderr)
+        print(f"ecrconf.report.matrix: {exc}", file=sys.stderr)
         return 2
     outputs = [(args.html, render_html), (args.markdown, render_markdown)]
     if not args.html and not args.markdown:
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> int:
             try:
                 Path(path).write_text(render(matrix), encoding="utf-8")
             except OSError as exc:
-                print(f"ecrconf.matrix: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
+                print(f"ecrconf.report.matrix: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
                 return 2
     return 0
 

@@ -199,7 +199,7 @@ def _name(signum: int | None) -> str:
 
 
 class Plugin:
-    """The pytest side, registered by ecrconf.plugin in the controller and in every xdist worker.
+    """The pytest side, registered by ecrconf.run.plugin in the controller and in every xdist worker.
 
     abandon_note: what may be left behind when a second signal ends the process, in a few words.
     """

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit, urlunsplit
 
-from ecrconf.client import Credentials
-from ecrconf.exchange import printable
+from ecrconf.wire.client import Credentials
+from ecrconf.wire.exchange import printable
 
 # pytest uses 0-5; these tell apart why a run could not start.
 EXIT_NO_CREDENTIALS = 6
@@ -211,7 +211,7 @@ class EmbeddedMoto:
 
 def probe(client) -> None:
     """One read-only call: the endpoint must answer, and answer in awsJson1_1."""
-    from ecrconf import protocol
+    from ecrconf.wire import protocol
     exchange = client.call("DescribeRepositories", {"maxResults": 1})
     if exchange.response is None:
         raise TargetUnusable(f"cannot reach {client.endpoint}: {exchange.transport_error}", EXIT_UNREACHABLE)

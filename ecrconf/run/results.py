@@ -11,8 +11,9 @@ from pathlib import PurePosixPath
 
 import pytest
 
-from ecrconf import checks, evidence
-from ecrconf.settle import KNOWN_PREFIX, UNSUPPORTED, answer_of, judged
+from ecrconf import checks
+from ecrconf.spec import evidence
+from ecrconf.run.settle import KNOWN_PREFIX, UNSUPPORTED, answer_of, judged
 
 FORMAT = "ecrconf-results/1"
 

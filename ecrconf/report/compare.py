@@ -1,6 +1,6 @@
 """Compare two runs by the stable check id: what newly fails, what newly passes, what came and went.
 
-    python -m ecrconf.compare OLD.json NEW.json [--markdown FILE] [--fail-on-regression]
+    python -m ecrconf.report.compare OLD.json NEW.json [--markdown FILE] [--fail-on-regression]
 
 Every outcome belongs to one of three classes:
 
@@ -37,8 +37,9 @@ import argparse
 import sys
 from pathlib import Path
 
-from ecrconf import outcomes, report_markdown
-from ecrconf.results_file import InvalidResults, load
+from ecrconf.report import markdown
+from ecrconf.run import outcomes
+from ecrconf.report.results_file import InvalidResults, load
 
 PASSING = frozenset({"pass", "unexpected-pass"})
 FAILING = frozenset({"fail", "error"})
@@ -115,7 +116,7 @@ def _printable(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.compare", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.report.compare", description=__doc__.split("\n")[0])
     parser.add_argument("old", metavar="OLD.json", help="the baseline results document")
     parser.add_argument("new", metavar="NEW.json", help="the results document of this run")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown (e.g. a CI step summary)")
@@ -124,15 +125,15 @@ def main(argv: list[str] | None = None) -> int:
     try:
         old, new = load(args.old), load(args.new)
     except InvalidResults as exc:
-        print(f"ecrconf.compare: {exc}", file=sys.stderr)
+        print(f"ecrconf.report.compare: {exc}", file=sys.stderr)
         return 2
     diff = compare(old, new)
     print(console(diff, _describe(old, args.old), _describe(new, args.new)))
     if args.markdown:
         try:
-            Path(args.markdown).write_text(report_markdown.render_diff(diff), encoding="utf-8")
+            Path(args.markdown).write_text(markdown.render_diff(diff), encoding="utf-8")
         except OSError as exc:
-            print(f"ecrconf.compare: cannot write {args.markdown}: {exc.strerror or exc}", file=sys.stderr)
+            print(f"ecrconf.report.compare: cannot write {args.markdown}: {exc.strerror or exc}", file=sys.stderr)
             return 2
     return 1 if args.fail_on_regression and regressed(diff) else 0
 

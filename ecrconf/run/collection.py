@@ -8,8 +8,9 @@ import datetime
 
 import pytest
 
-from ecrconf import evidence, results, settle
-from ecrconf.expectations import Expectation
+from ecrconf.run import results, settle
+from ecrconf.spec import evidence
+from ecrconf.run.expectations import Expectation
 
 
 def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: str) -> None:

@@ -16,8 +16,8 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 
-from ecrconf import interrupts, protocol
-from ecrconf.exchange import TIMED_OUT, Exchange, Request, Response, printable
+from ecrconf.wire import interrupts, protocol
+from ecrconf.wire.exchange import TIMED_OUT, Exchange, Request, Response, printable
 
 _sent = 0
 _sent_lock = threading.Lock()
@@ -133,7 +133,7 @@ class EcrClient:
 
 def _reason(exc: BaseException) -> str:
     """The innermost cause of a requests error, in one printable line (it can quote the target's bytes,
-    as http.client's BadStatusLine does: see ecrconf.exchange.printable)."""
+    as http.client's BadStatusLine does: see ecrconf.wire.exchange.printable)."""
     while exc.__context__ is not None and exc.__context__ is not exc:
         exc = exc.__context__
     return printable(f"{type(exc).__name__}: {exc}".splitlines()[0][:200])

@@ -1,7 +1,7 @@
 """Turn the pinned botocore ECR service model into the JSON Schemas under ``schemas/``.
 
-    python -m ecrconf.schemagen          # (re)write schemas/
-    python -m ecrconf.schemagen --check  # exit 1 if schemas/ differs from what the model gives
+    python -m ecrconf.spec.schemagen          # (re)write schemas/
+    python -m ecrconf.spec.schemagen --check  # exit 1 if schemas/ differs from what the model gives
 
 Every input, output and error shape of every operation becomes one self-contained draft-07
 schema (nested shapes inlined; the ECR model has no recursive shapes). Patterns are wrapped
@@ -22,7 +22,7 @@ import botocore
 from botocore.loaders import Loader
 
 SERVICE = "ecr"
-SCHEMA_ROOT = Path(__file__).resolve().parent.parent / "schemas"
+SCHEMA_ROOT = Path(__file__).resolve().parents[2] / "schemas"
 DRAFT = "http://json-schema.org/draft-07/schema#"
 BASE64 = "^[A-Za-z0-9+/]*={0,2}$"
 
@@ -190,7 +190,7 @@ def write(root: Path = SCHEMA_ROOT) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.schemagen", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m ecrconf.spec.schemagen", description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="report drift instead of writing")
     args = parser.parse_args(argv)
     if args.check:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from ecrconf.outcomes import GATING, SEVERITY, counts, first_line, heading, worst
+from ecrconf.run.outcomes import GATING, SEVERITY, counts, first_line, heading, worst
 
 # Fixed-width tags for a terminal column.
 TAG = {"fail": "FAIL", "error": "ERROR", "unexpected-pass": "XPASS", "unsupported": "UNSUPP",

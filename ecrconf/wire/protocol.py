@@ -7,8 +7,8 @@ the first ``#``. The message may be ``message`` or ``Message``.
 
 from __future__ import annotations
 
-from ecrconf import schemas
-from ecrconf.exchange import Exchange
+from ecrconf.spec import schemas
+from ecrconf.wire.exchange import Exchange
 
 CONTENT_TYPE = "application/x-amz-json-1.1"
 # How targets say "no such operation": AWS (unknown X-Amz-Target), MiniStack, and other emulators.

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 import pytest
 
-from ecrconf import checks, evidence
-from ecrconf.expectations import Expectation, describe_answer
+from ecrconf import checks
+from ecrconf.spec import evidence
+from ecrconf.run.expectations import Expectation, describe_answer
 from ecrconf.resources import OperationNotImplemented
 
 KNOWN = pytest.StashKey[Expectation]()  # on an item whose check is a known deviation of the target

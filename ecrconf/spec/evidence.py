@@ -24,7 +24,7 @@ def advisory_mark(level: str, strictest: str) -> pytest.MarkDecorator:
 
 
 DOSSIERS = {"base": "real-ecr-behaviour.md", "ops": "real-ecr-behaviour-operations.md"}
-EVIDENCE_DIR = Path(__file__).resolve().parent.parent / "docs" / "evidence"
+EVIDENCE_DIR = Path(__file__).resolve().parents[2] / "docs" / "evidence"
 _ROW = r"(?:[A-Z]|\d+)\.\d+"  # base rows are "4.1", ops rows "I.8"
 _CITED = re.compile(rf"\b(base|ops)\s+((?:{_ROW}(?:-\d+)?(?:,\s*)?)+)")
 

@@ -1,0 +1,1 @@
+"""Reports: results.json, JUnit, HTML, Markdown, the console summary, compare and the matrix."""

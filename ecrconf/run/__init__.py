@@ -1,0 +1,1 @@
+"""The run: the pytest plugin, the target, options, outcomes, expectations and the records of checks."""
