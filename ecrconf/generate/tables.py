@@ -73,11 +73,15 @@ class NotFound:
 class Table:
     operation: str
     family: str
-    account_wide: bool
+    state: str | None  # the registry-wide state its calls change (table key account_wide), None if none
     evidence: str
     request: dict
     not_found: tuple[NotFound, ...]
     needs: tuple[str, ...] = ()  # state the success request needs (World.establish)
+
+    @property
+    def account_wide(self) -> bool:
+        return self.state is not None
 
     def absent(self, case: NotFound) -> dict:
         """The request of a not-found case, placeholders unfilled: the member replaced, or the case's own."""
@@ -115,7 +119,7 @@ def table(operation: str) -> Table:
         raise TableInvalid(f"{where}: {at}: {problem.message}")
     cases = tuple(NotFound(**{**entry, "needs": tuple(entry.get("needs", ()))})
                   for entry in document.get("not_found", []))
-    found = Table(operation, document["family"], document["account_wide"], document["evidence"],
+    found = Table(operation, document["family"], document["account_wide"] or None, document["evidence"],
                   document["request"], cases, tuple(document.get("needs", ())))
     for fault in _faults(found):
         raise TableInvalid(f"{where}: {fault}")

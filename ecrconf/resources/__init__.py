@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import itertools
+import json
 import re
 import threading
 from dataclasses import dataclass
@@ -22,6 +23,16 @@ from ecrconf.resources.images import Image
 
 
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
+
+
+# Calls that create an item of the whole registry, and the call that deletes it again, with the members it
+# takes from the creating call's request or answer.
+UNDOES = {
+    "CreatePullThroughCacheRule": ("DeletePullThroughCacheRule", ("ecrRepositoryPrefix", "registryId")),
+    "CreateRepositoryCreationTemplate": ("DeleteRepositoryCreationTemplate", ("prefix", "registryId")),
+    "RegisterPullTimeUpdateExclusion": ("DeregisterPullTimeUpdateExclusion", ("principalArn",)),
+    "StartReplicationBackfill": ("StopReplicationBackfill", ("replicationBackfillId", "registryId")),
+}
 
 
 class SetupFailed(NoVerdict):
@@ -79,7 +90,7 @@ class Resources:
         if _answered_with_error(exchange):  # e.g. RepositoryAlreadyExists: not ours, never delete it
             with self._lock:
                 del self._created[name]
-        body = _succeeded(exchange)
+        body = setup_answer(exchange)
         try:
             found = body["repository"]
             repository = Repository(found["repositoryName"], found["registryId"], found["repositoryUri"],
@@ -95,14 +106,19 @@ class Resources:
 
     def call(self, operation: str, payload: dict) -> dict:
         """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""
-        return _succeeded(self.client.call(operation, payload))
+        return setup_answer(self.client.call(operation, payload))
 
     def undo(self, exchange: Exchange) -> None:
-        """Remove at once what a request that should have been refused created: a repository that a
-        CreateRepository answer (200) says it made, named as the run never names its own. Only what the
-        target says this very call created is deleted, so nothing the run did not create is touched; and at
-        once, so that no later check meets it. Never raises: a failed undo is left for cleanup to report."""
-        if exchange.operation != "CreateRepository" or exchange.status != 200:
+        """Remove at once what a call created that the run must not keep: a repository that a
+        CreateRepository answer (200) says it made, named as the run never names its own, or an item of the
+        whole registry (UNDOES) that a creating call made. Only what the target says this very call created
+        is deleted, so nothing the run did not create is touched; and at once, so that no later check meets
+        it. Never raises: a failed undo of a repository is left for cleanup to report."""
+        if exchange.status != 200:
+            return
+        if exchange.operation in UNDOES:
+            self._undo_item(exchange)
+        if exchange.operation != "CreateRepository":
             return
         made = _dig(exchange.body, "repository")
         name = made.get("repositoryName") if isinstance(made, dict) else None
@@ -111,6 +127,18 @@ class Resources:
             with self._lock:  # a malformed registry id in the answer is not sent back: the default registry
                 self._created[name] = registry if isinstance(registry, str) and registry.isdigit() else None
             self._delete([name])
+
+    def _undo_item(self, exchange: Exchange) -> None:
+        delete, keys = UNDOES[exchange.operation]
+        try:
+            sent = json.loads(exchange.request.body or b"{}")
+        except ValueError:
+            return
+        known = {**(sent if isinstance(sent, dict) else {}),
+                 **(exchange.body if isinstance(exchange.body, dict) else {})}
+        payload = {key: known[key] for key in keys if isinstance(known.get(key), str)}
+        if payload:
+            self.client.call(delete, payload)
 
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
@@ -127,14 +155,14 @@ class Resources:
     def initiate_upload(self, repository: Repository) -> str:
         """A new layer upload in repository: its uploadId."""
         exchange = self.client.call("InitiateLayerUpload", {"repositoryName": repository.name})
-        upload_id = _succeeded(exchange).get("uploadId")
+        upload_id = setup_answer(exchange).get("uploadId")
         if not isinstance(upload_id, str):
             raise SetupFailed(f"InitiateLayerUpload answer lacks uploadId\n{exchange.describe()}")
         return upload_id
 
     def send_part(self, repository: Repository, upload_id: str, blob: bytes) -> None:
         """blob as the first and only part of the upload."""
-        _succeeded(self.client.call("UploadLayerPart", {
+        setup_answer(self.client.call("UploadLayerPart", {
             "repositoryName": repository.name, "uploadId": upload_id, "partFirstByte": 0,
             "partLastByte": len(blob) - 1, "layerPartBlob": base64.b64encode(blob).decode()}))
 
@@ -152,7 +180,7 @@ class Resources:
         if tag is not None:
             payload["imageTag"] = tag
         exchange = self.client.call("PutImage", payload)
-        body = _succeeded(exchange)
+        body = setup_answer(exchange)
         got = _dig(body, "image", "imageId", "imageDigest")
         if got != image.digest:
             raise SetupFailed(f"PutImage answered digest {got!r}, expected {image.digest}\n{exchange.describe()}")
@@ -218,7 +246,7 @@ class Resources:
             return []
         exchange = self.client.call("BatchCheckLayerAvailability", {
             "repositoryName": repository.name, "layerDigests": list(image.blobs)})
-        layers = _succeeded(exchange).get("layers") or []
+        layers = setup_answer(exchange).get("layers") or []
         available = {layer.get("layerDigest") for layer in layers if layer.get("layerAvailability") == "AVAILABLE"}
         return [digest for digest in image.blobs if digest not in available]
 
@@ -229,13 +257,13 @@ class Resources:
             "repositoryName": repository.name, "uploadId": upload_id, "layerDigests": [digest]})
         if protocol.error_type(exchange) == "LayerAlreadyExistsException":
             return
-        got = _succeeded(exchange).get("layerDigest")
+        got = setup_answer(exchange).get("layerDigest")
         if got != digest:
             raise SetupFailed(f"CompleteLayerUpload answered digest {got!r}, expected {digest}\n"
                               f"{exchange.describe()}")
 
 
-def _succeeded(exchange: Exchange) -> dict:
+def setup_answer(exchange: Exchange) -> dict:
     """The JSON object of a 200 answer; SetupFailed for anything else."""
     if exchange.status == 200 and isinstance(exchange.body, dict):
         return exchange.body

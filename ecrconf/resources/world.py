@@ -7,8 +7,9 @@ own (an empty repository, one with a policy) has a repository of its own. Each r
 A root that cannot be made raises ``SetupFailed`` (the test is an ERROR, not a conformance FAIL).
 
 Roots and states of the whole registry (pull-through cache rules, creation templates, pull-time update
-exclusions, replication, backfills, a registry policy or signing configuration, or their absence) are not
-made yet: the run would have to restore what it changed, so a test that needs one is skipped, saying so.
+exclusions, replication, backfills, a registry policy or signing configuration, or their absence) are held
+first (``ecrconf.resources.registry``): one check at a time, settings put back and items deleted when the
+world closes, and on AWS only with --allow-registry-writes (else the check is skipped, saying why).
 """
 
 from __future__ import annotations
@@ -19,43 +20,53 @@ import uuid
 from functools import cached_property
 from types import SimpleNamespace
 
-import pytest
-
 from ecrconf.resources import images
-from ecrconf.resources import Repository, Resources
+from ecrconf.resources import Repository, Resources, setup_answer
+from ecrconf.resources.registry import RegistryHold
+from ecrconf.wire import protocol
+from ecrconf.wire.exchange import Exchange
 
 ABSENT_DIGEST = "sha256:" + "0" * 64
 ABSENT_UPLOAD = "00000000-0000-4000-8000-000000000000"
-# What a test may need that belongs to the whole registry: not made until the run can restore it.
-ACCOUNT_WIDE = {
-    "cache_rule": "a pull-through cache rule", "template": "a repository creation template",
-    "exclusion": "a pull-time update exclusion", "replication": "a replication configuration",
-    "backfill": "a replication backfill", "registry_policy": "a registry policy",
-    "no_registry_policy": "no registry policy", "signing_configuration": "a signing configuration",
-    "no_signing_configuration": "no signing configuration",
+# State a table's ``needs`` names: the registry-wide setting it is, and the call that makes it so (a
+# deletion's "none there" answer counts as done).
+NEEDS = {
+    "registry_policy": ("registry_policy", "PutRegistryPolicy", None),
+    "no_registry_policy": ("registry_policy", "DeleteRegistryPolicy", "RegistryPolicyNotFoundException"),
+    "signing_configuration": ("signing", "PutSigningConfiguration", None),
+    "no_signing_configuration": ("signing", "DeleteSigningConfiguration", "SigningConfigurationNotFoundException"),
 }
 
 
-def account_wide_skip(what: str) -> None:
-    """Skip the test: it needs state of the whole registry, which the run does not change yet."""
-    pytest.skip(f"not run: needs {ACCOUNT_WIDE[what]}, state of the whole registry that the run does not "
-                "yet change and restore")
-
-
 class World:
-    def __init__(self, resources: Resources, region: str):
+    def __init__(self, resources: Resources, region: str, registry: RegistryHold):
         self._resources = resources
         self.region = region
+        self._registry = registry
+        self._made: list[Exchange] = []  # calls that made registry-wide items, undone when the world closes
 
     def establish(self, needs: tuple[str, ...]) -> None:
-        """Make sure of the state a table says a call needs (every such state is registry-wide, for now)."""
+        """Make sure of the state a table says a call needs (NEEDS), holding it first."""
         for what in needs:
-            account_wide_skip(what)
+            state, operation, none_there = NEEDS[what]
+            self.hold(state)
+            payload = {"registry_policy": {"policyText": self.texts.registry_policy},
+                       "signing_configuration": {"signingConfiguration": {"rules": []}}}.get(what, {})
+            exchange = self._resources.client.call(operation, payload)
+            if none_there is None or protocol.error_type(exchange) != none_there:
+                setup_answer(exchange)
 
-    def __getattr__(self, root: str):
-        if root in ACCOUNT_WIDE:
-            account_wide_skip(root)
-        raise AttributeError(root)
+    def hold(self, state: str, request: dict | None = None) -> None:
+        """Hold registry-wide state for the rest of the check (RegistryHold.hold: may skip the check)."""
+        self._registry.hold(state, request)
+
+    def close(self) -> list[str]:
+        """Delete the registry-wide items the world made, newest first, and put held settings back.
+        Returns one line per setting that could not be put back."""
+        for exchange in reversed(self._made):
+            self._resources.undo(exchange)
+        self._made.clear()
+        return self._registry.restore()
 
     # --- what the placeholders name --------------------------------------------------------------
 
@@ -74,8 +85,7 @@ class World:
 
     @cached_property
     def new(self) -> SimpleNamespace:
-        # Names for registry-wide things (rules, templates, principals) are given, though no test that
-        # creates one runs yet (ACCOUNT_WIDE): they name nothing until then.
+        # Names for registry-wide items a checked call creates (deleted after it: Resources.undo).
         nonce = uuid.uuid4().hex[:10]
         return SimpleNamespace(repository=self._resources.new_name(), tag=f"new-{nonce}",
                                cache_prefix=f"ecrconf-{nonce}", template=f"{self._resources.prefix}-t-{nonce}",
@@ -141,6 +151,44 @@ class World:
         return SimpleNamespace(repository=pushed.repository.name, digest=pushed.digest)
 
     @cached_property
+    def cache_rule(self) -> SimpleNamespace:
+        self.hold("cache_rules")
+        prefix = f"ecrconf-{uuid.uuid4().hex[:10]}"  # 2-30 characters: the run's prefix is longer
+        self._make("CreatePullThroughCacheRule", ecrRepositoryPrefix=prefix, upstreamRegistryUrl="public.ecr.aws",
+                   upstreamRegistry="ecr-public")
+        return SimpleNamespace(prefix=prefix)
+
+    @cached_property
+    def template(self) -> SimpleNamespace:
+        self.hold("templates")
+        prefix = f"{self._resources.prefix}-t-{uuid.uuid4().hex[:10]}"
+        self._make("CreateRepositoryCreationTemplate", prefix=prefix, appliedFor=["REPLICATION"])
+        return SimpleNamespace(prefix=prefix)
+
+    @cached_property
+    def exclusion(self) -> SimpleNamespace:
+        self.hold("exclusions")
+        principal = f"arn:aws:iam::{self.registry}:role/ecrconf-{uuid.uuid4().hex[:10]}"
+        self._make("RegisterPullTimeUpdateExclusion", principalArn=principal)
+        return SimpleNamespace(principal=principal)
+
+    @cached_property
+    def replication(self) -> SimpleNamespace:
+        self.hold("replication_destination")
+        self.hold("replication")
+        destination = {"region": _another_region(self.region), "registryId": self.registry}
+        self._set("PutReplicationConfiguration", replicationConfiguration={"rules": [{"destinations": [destination]}]})
+        return SimpleNamespace(region=destination["region"], registry=destination["registryId"])
+
+    @cached_property
+    def backfill(self) -> SimpleNamespace:
+        replication = self.replication
+        self.hold("backfills")
+        answer = self._make("StartReplicationBackfill",
+                            destination={"region": replication.region, "registryId": replication.registry})
+        return SimpleNamespace(id=str(answer.get("replicationBackfillId")))
+
+    @cached_property
     def texts(self) -> SimpleNamespace:
         return _texts(self.registry, self.region)
 
@@ -165,6 +213,12 @@ class World:
 
     def _set(self, operation: str, **payload) -> None:
         self._resources.call(operation, payload)
+
+    def _make(self, operation: str, **payload) -> dict:
+        """A call that makes an item of the whole registry, deleted again when the world closes."""
+        exchange = self._resources.client.call(operation, payload)
+        self._made.append(exchange)
+        return setup_answer(exchange)
 
 
 def offline(prefix: str, registry: str, region: str) -> SimpleNamespace:

@@ -81,6 +81,10 @@ def add(parser: pytest.Parser) -> None:
         help="with --baseline: exit non-zero only when something regressed")
     option("--allow-aws", action="store_true",
         help="consent to create (and delete) repositories and images on a real AWS account")
+    option("--allow-registry-writes", action="store_true",
+        help="on a real AWS account, also run the checks that change state of the whole registry (its "
+             "policy, scanning, replication and signing configurations, account settings, pull-through cache "
+             "rules, creation templates); the run puts that state back afterwards. Emulators: always run")
 
 
 def check_report_dir(path: Path) -> None:

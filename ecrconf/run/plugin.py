@@ -21,6 +21,7 @@ from ecrconf.wire import interrupts
 from ecrconf.wire.client import EcrClient
 from ecrconf.generate import tables
 from ecrconf.resources import Resources
+from ecrconf.resources.registry import RegistryWrites
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
                             validate_endpoint)
@@ -245,6 +246,14 @@ def resources(pytestconfig: pytest.Config, client: EcrClient):
         problems = made.cleanup()
     # Reported with the run's verdict (reporting.py): what could not be deleted fails the run.
     pytestconfig.stash.setdefault(reporting.LEFTOVERS, []).extend(problems)
+
+
+@pytest.fixture(scope="session")
+def registry_writes(pytestconfig: pytest.Config, client: EcrClient, target: Target) -> RegistryWrites:
+    """Whether checks may change state of the whole registry (ecrconf.resources.registry), and its lock."""
+    on_aws = is_real_aws(target.endpoint)
+    return RegistryWrites(client, endpoint=target.endpoint, on_aws=on_aws,
+                          allowed=not on_aws or pytestconfig.option.allow_registry_writes)
 
 
 @pytest.fixture(scope="session")

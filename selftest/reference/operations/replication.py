@@ -59,7 +59,7 @@ def stop_replication_backfill(ctx: Context, request: dict) -> dict:
     now = ctx.clock()
     status = _status(backfill, now)
     if status != "IN_PROGRESS":
-        raise error("replication-backfill-invalid-status", backfill=backfill.id, status=status)
+        raise error("replication-backfill-invalid-status", backfill=backfill.id, backfill_status=status)
     answer = {"registryId": ctx.registry_id(request), **_summary(backfill, now, progress=False), "status": "STOPPING"}
     backfill.stopped_at = now
     return answer

@@ -1,0 +1,193 @@
+"""Registry-wide state: checks that change it hold it, put settings back and delete only their own items
+(ecrconf/resources/registry.py, world.py); on AWS they need --allow-registry-writes."""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+
+import pytest
+
+from ecrconf.resources import Resources, SetupFailed
+from ecrconf.resources.registry import RegistryHold, RegistryWrites
+from selftest import pytest_runs
+from selftest.reference import Behaviour, ReferenceEcr
+from selftest.reference.server import REFERENCE_KEYS
+from selftest.reference_calls import ACCOUNT, Caller
+
+POLICY = json.dumps({"Version": "2012-10-17", "Statement": [{
+    "Sid": "someone-elses", "Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{ACCOUNT}:root"},
+    "Action": ["ecr:ReplicateImage"], "Resource": f"arn:aws:ecr:us-east-1:{ACCOUNT}:repository/*"}]})
+SCANNING = {"scanType": "ENHANCED", "rules": [{"scanFrequency": "SCAN_ON_PUSH",
+                                               "repositoryFilters": [{"filter": "team-*", "filterType": "WILDCARD"}]}]}
+REPLICATION = {"rules": [{"destinations": [{"region": "eu-west-1", "registryId": ACCOUNT}]}]}
+
+
+def _foreign_state(caller: Caller) -> None:
+    """What someone else has in the registry before a run: the run must leave all of it as it was."""
+    caller.ok("PutRegistryPolicy", {"policyText": POLICY})
+    caller.ok("PutRegistryScanningConfiguration", SCANNING)
+    caller.ok("PutReplicationConfiguration", {"replicationConfiguration": REPLICATION})
+    caller.ok("PutSigningConfiguration", {"signingConfiguration": {"rules": []}})
+    caller.ok("PutAccountSetting", {"name": "BASIC_SCAN_TYPE_VERSION", "value": "CLAIR"})
+    caller.ok("CreatePullThroughCacheRule", {"ecrRepositoryPrefix": "theirs", "upstreamRegistryUrl": "public.ecr.aws",
+                                             "upstreamRegistry": "ecr-public"})
+    caller.ok("CreateRepositoryCreationTemplate", {"prefix": "theirs", "appliedFor": ["REPLICATION"]})
+    caller.ok("RegisterPullTimeUpdateExclusion", {"principalArn": f"arn:aws:iam::{ACCOUNT}:role/theirs"})
+
+
+def _state(caller: Caller) -> dict:
+    """The registry's settings and items, as the API reads them."""
+    return {
+        "policy": json.loads(caller.ok("GetRegistryPolicy")["policyText"]),
+        "scanning": caller.ok("GetRegistryScanningConfiguration")["scanningConfiguration"],
+        "replication": caller.ok("DescribeRegistry")["replicationConfiguration"],
+        "signing": caller.ok("GetSigningConfiguration")["signingConfiguration"],
+        "setting": caller.ok("GetAccountSetting", {"name": "BASIC_SCAN_TYPE_VERSION"})["value"],
+        "cache_rules": sorted(r["ecrRepositoryPrefix"] for r in caller.ok("DescribePullThroughCacheRules")
+                              ["pullThroughCacheRules"]),
+        "templates": sorted(t["prefix"] for t in caller.ok("DescribeRepositoryCreationTemplates")
+                            ["repositoryCreationTemplates"]),
+        "exclusions": sorted(caller.ok("ListPullTimeUpdateExclusions")["pullTimeUpdateExclusions"]),
+    }
+
+
+@pytest.fixture
+def reference():
+    with ReferenceEcr(Behaviour()) as url:
+        yield url
+
+
+def _writes(url: str, **options) -> RegistryWrites:
+    caller = Caller(url)
+    return RegistryWrites(caller.client, endpoint=url, **{"on_aws": False, "allowed": True, **options})
+
+
+def test_a_held_setting_is_put_back_as_it_was(reference):
+    caller = Caller(reference)
+    caller.ok("PutRegistryPolicy", {"policyText": POLICY})
+    hold = RegistryHold(_writes(reference))
+    hold.hold("registry_policy")
+    hold.hold("scanning")
+    caller.ok("DeleteRegistryPolicy")
+    caller.ok("PutRegistryScanningConfiguration", SCANNING)
+    assert hold.restore() == []
+    assert json.loads(caller.ok("GetRegistryPolicy")["policyText"]) == json.loads(POLICY)
+    assert caller.ok("GetRegistryScanningConfiguration")["scanningConfiguration"] == {"scanType": "BASIC", "rules": []}
+
+
+def test_a_setting_that_was_not_there_is_deleted_again(reference):
+    caller = Caller(reference)
+    hold = RegistryHold(_writes(reference))
+    hold.hold("signing")
+    caller.ok("PutSigningConfiguration", {"signingConfiguration": {"rules": []}})
+    assert hold.restore() == []
+    assert caller.client.call("GetSigningConfiguration", {}).body["__type"] == "SigningConfigurationNotFoundException"
+
+
+def test_a_setting_the_target_cannot_read_is_not_changed(reference):
+    """Without its current value the run could not put it back: the hold fails as setup, naming the call."""
+    writes = _writes(reference)
+    writes.client = _Failing(writes.client, "GetRegistryScanningConfiguration")
+    with pytest.raises(SetupFailed, match="GetRegistryScanningConfiguration"):
+        RegistryHold(writes).hold("scanning")
+
+
+class _Failing:
+    """An EcrClient whose calls of one operation are sent as an operation the target does not know."""
+
+    def __init__(self, client, operation: str):
+        self._client, self._operation = client, operation
+
+    def call(self, operation: str, payload: dict):
+        if operation == self._operation:
+            exchange = self._client.call("NoSuchOperation", payload)
+            return type(exchange)(operation, exchange.request, exchange.response, exchange.elapsed)
+        return self._client.call(operation, payload)
+
+
+@pytest.mark.parametrize(("options", "state", "reason"), [
+    ({"on_aws": True, "allowed": False}, "registry_policy", "without --allow-registry-writes"),
+    ({"on_aws": True, "allowed": True}, "backfills", "copies the registry's images to another region"),
+    ({"on_aws": True, "allowed": True}, "replication_destination", "copies every image pushed meanwhile"),
+])
+def test_on_aws_a_hold_skips_unless_allowed_and_reversible(reference, options, state, reason):
+    with pytest.raises(pytest.skip.Exception, match=reason):
+        RegistryHold(_writes(reference, **options)).hold(state)
+
+
+def test_on_aws_with_consent_a_reversible_state_is_held(reference):
+    hold = RegistryHold(_writes(reference, on_aws=True, allowed=True))
+    hold.hold("registry_policy")
+    assert hold.restore() == []
+
+
+def test_one_check_at_a_time_holds_the_registry(reference):
+    first, second = RegistryHold(_writes(reference)), RegistryHold(_writes(reference))
+    first.hold("scanning")
+    held_at = []
+
+    def hold_second():
+        second.hold("scanning")  # waits for the first
+        held_at.append(time.monotonic())
+        second.restore()
+
+    waiting = threading.Thread(target=hold_second)
+    waiting.start()
+    time.sleep(0.3)
+    released_at = time.monotonic()
+    first.restore()
+    waiting.join(timeout=10)
+    assert held_at and held_at[0] >= released_at
+
+
+def test_a_check_waits_for_the_registry_only_so_long(reference):
+    first = RegistryHold(_writes(reference))
+    first.hold("templates")
+    try:
+        with pytest.raises(SetupFailed, match="another check held the registry"):
+            RegistryHold(_writes(reference, lock_timeout=0.1)).hold("templates")
+    finally:
+        first.restore()
+
+
+def test_an_unknown_state_is_a_programming_error(reference):
+    with pytest.raises(ValueError, match="not registry-wide state"):
+        RegistryHold(_writes(reference)).hold("repositories")
+
+
+def test_undo_deletes_the_item_a_call_created_and_nothing_else(reference):
+    caller = Caller(reference)
+    caller.ok("CreatePullThroughCacheRule", {"ecrRepositoryPrefix": "theirs", "upstreamRegistryUrl": "public.ecr.aws",
+                                             "upstreamRegistry": "ecr-public"})
+    resources = Resources(caller.client, "ecrconf-undo")
+    made = caller.client.call("CreatePullThroughCacheRule", {
+        "ecrRepositoryPrefix": "ecrconf-mine", "upstreamRegistryUrl": "public.ecr.aws", "upstreamRegistry": "ecr-public"})
+    refused = caller.client.call("CreatePullThroughCacheRule", {
+        "ecrRepositoryPrefix": "theirs", "upstreamRegistryUrl": "public.ecr.aws", "upstreamRegistry": "ecr-public"})
+    resources.undo(made)
+    resources.undo(refused)  # already there, not made by this call: kept
+    rules = caller.ok("DescribePullThroughCacheRules")["pullThroughCacheRules"]
+    assert [r["ecrRepositoryPrefix"] for r in rules] == ["theirs"]
+
+
+def test_a_run_leaves_the_registry_as_it_found_it(tmp_path):
+    """The checks of every registry-wide operation, on two workers, against a registry holding someone
+    else's settings and items: afterwards all of it is as it was, and nothing of the run's is left."""
+    with ReferenceEcr(Behaviour()) as url:
+        caller = Caller(url)
+        _foreign_state(caller)
+        before = _state(caller)
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env.update(AWS_ACCESS_KEY_ID=REFERENCE_KEYS.access_key, AWS_SECRET_ACCESS_KEY=REFERENCE_KEYS.secret_key,
+                   AWS_REGION="us-east-1")
+        wide = ("PullThroughCache or RegistryPolicy or SigningConfiguration or Replication or CreationTemplate "
+                "or AccountSetting or PullTimeUpdateExclusion or RegistryScanning")
+        done = pytest_runs.run(["-p", "no:cacheprovider", "-p", "no:randomly", "-q", "-n", "2", f"--endpoint={url}",
+                                "--expectations=none", f"--report-dir={tmp_path}", "-k", wide, "suites/operations"],
+                               env=env, timeout=300)
+        assert done.returncode == 0, done.stdout[-3000:]
+        assert " passed" in done.stdout and "skipped" not in done.stdout.splitlines()[-1], done.stdout[-1500:]
+        assert _state(caller) == before
