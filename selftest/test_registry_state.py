@@ -145,10 +145,20 @@ def test_one_check_at_a_time_holds_the_registry(reference):
 
 def test_a_check_waits_for_the_registry_only_so_long(reference):
     first = RegistryHold(_writes(reference))
-    first.hold("templates")
+    first.hold("replication")
     try:
         with pytest.raises(SetupFailed, match="another check held the registry"):
-            RegistryHold(_writes(reference, lock_timeout=0.1)).hold("templates")
+            RegistryHold(_writes(reference, lock_timeout=0.1)).hold("registry_policy")
+    finally:
+        first.restore()
+
+
+def test_items_are_held_without_the_lock(reference):
+    """Items the run names itself (cache rules, templates, ...) meet no other check: no waiting for them."""
+    first = RegistryHold(_writes(reference))
+    first.hold("scanning")
+    try:
+        RegistryHold(_writes(reference, lock_timeout=0.1)).hold("templates")
     finally:
         first.restore()
 

@@ -6,8 +6,9 @@ registry instead: its policy, scanning, replication and signing configurations a
 update exclusions and replication backfills (items, each with a name). A check that changes or needs such
 state first *holds* it (``RegistryHold.hold``):
 
-- it takes the registry lock, a file lock shared by the run's xdist workers (and by other runs on this
-  machine against the same endpoint), until the check ends: no other check changes that state meanwhile;
+- for a setting, it takes the registry lock, a file lock shared by the run's xdist workers (and by other
+  runs on this machine against the same endpoint), until the check ends: no other check changes or meets
+  that setting meanwhile;
 - it reads each setting before the first change, and writes the value it read back when the check ends
   (``RegistryHold.restore``);
 - items are never read or written back: the run deletes those it created (``Resources.undo`` for a call
@@ -160,7 +161,7 @@ class RegistryHold:
         reason = self._writes.refusal(state)
         if reason:
             pytest.skip(reason)
-        if not self._locked:
+        if state in SETTINGS and not self._locked:  # items have names of their own: no other check meets them
             try:
                 self._writes.lock.acquire()
             except filelock.Timeout:
