@@ -164,12 +164,12 @@ def test_cli_writes_the_diff_as_markdown(runs, tmp_path):
     ("[]", "not an ecrconf results document"),
     (None, "cannot read"),
 ])
-def test_cli_bad_input_is_one_line_and_exit_2(tmp_path, content, words):
+def test_cli_bad_input_is_one_line_and_exit_4(tmp_path, content, words):
     good = write(tmp_path, "good.json", sample_results())
     bad = tmp_path / "bad.json" if content is None else write(tmp_path, "bad.json", content)
     for args in ((bad, good), (good, bad)):
         done = run_compare(*args, "--fail-on-regression")
-        assert done.returncode == 2
+        assert done.returncode == 4
         lines = done.stderr.strip().splitlines()
         assert len(lines) == 1 and words in lines[0] and str(bad) in lines[0], done.stderr
         assert done.stdout == ""
@@ -179,7 +179,7 @@ def test_cli_rejects_duplicate_ids(tmp_path):
     document = sample_results()
     document["results"].append(dict(document["results"][0]))
     done = run_compare(write(tmp_path, "dup.json", document), write(tmp_path, "good.json", sample_results()))
-    assert done.returncode == 2 and "appears more than once" in done.stderr and "Traceback" not in done.stderr
+    assert done.returncode == 4 and "appears more than once" in done.stderr and "Traceback" not in done.stderr
 
 
 def test_cli_does_not_pass_terminal_control_characters_through(tmp_path):

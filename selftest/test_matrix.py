@@ -120,10 +120,10 @@ def test_cli_prints_markdown_without_outputs(files):
     assert done.returncode == 0 and done.stdout.startswith("### ECR conformance by target")
 
 
-def test_cli_bad_input_is_one_line_and_exit_2(files, tmp_path):
+def test_cli_bad_input_is_one_line_and_exit_4(files, tmp_path):
     bad = tmp_path / "bad.json"
     bad.write_text('{"format": "ecrconf-results/0"}')
     done = run_matrix(files[0], bad, "--html", tmp_path / "m.html")
-    assert done.returncode == 2
+    assert done.returncode == 4
     assert len(done.stderr.strip().splitlines()) == 1 and str(bad) in done.stderr
     assert not (tmp_path / "m.html").exists()

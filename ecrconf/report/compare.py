@@ -39,7 +39,7 @@ from pathlib import Path
 
 from ecrconf.report import markdown
 from ecrconf.run import outcomes
-from ecrconf.report.results_file import InvalidResults, load
+from ecrconf.report.results_file import EXIT_BAD_INPUT, InvalidResults, load
 
 PASSING = frozenset({"pass", "unexpected-pass"})
 FAILING = frozenset({"fail", "error"})
@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
         old, new = load(args.old), load(args.new)
     except InvalidResults as exc:
         print(f"ecrconf.report.compare: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     diff = compare(old, new)
     print(console(diff, _describe(old, args.old), _describe(new, args.new)))
     if args.markdown:
@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
             Path(args.markdown).write_text(markdown.render_diff(diff), encoding="utf-8")
         except OSError as exc:
             print(f"ecrconf.report.compare: cannot write {args.markdown}: {exc.strerror or exc}", file=sys.stderr)
-            return 2
+            return EXIT_BAD_INPUT
     return 1 if args.fail_on_regression and regressed(diff) else 0
 
 

@@ -21,7 +21,7 @@ from pathlib import Path
 from ecrconf.report import markdown
 from ecrconf.run import outcomes
 from ecrconf.report.html import CSS, badge, e
-from ecrconf.report.results_file import InvalidResults, load
+from ecrconf.report.results_file import EXIT_BAD_INPUT, InvalidResults, load
 
 MISSING = "missing"
 
@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> int:
         matrix = build([(path, load(path)) for path in args.files])
     except InvalidResults as exc:
         print(f"ecrconf.report.matrix: {exc}", file=sys.stderr)
-        return 2
+        return EXIT_BAD_INPUT
     outputs = [(args.html, render_html), (args.markdown, render_markdown)]
     if not args.html and not args.markdown:
         sys.stdout.write(render_markdown(matrix))
@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
                 Path(path).write_text(render(matrix), encoding="utf-8")
             except OSError as exc:
                 print(f"ecrconf.report.matrix: cannot write {path}: {exc.strerror or exc}", file=sys.stderr)
-                return 2
+                return EXIT_BAD_INPUT
     return 0
 
 

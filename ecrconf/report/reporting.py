@@ -29,6 +29,7 @@ REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
 # A target that lets this many requests in a row time out has stopped answering: the run stops there
 # (incomplete) instead of waiting out every remaining request.
 GIVE_UP_AFTER_TIMEOUTS = 3
+CLEANUP_LINES = 5  # the console shows this many lines of what cleanup left; results.json has them all
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
@@ -159,8 +160,14 @@ class RunReport:
         if self.report_dir is not None:
             written = [name for name in REPORT_FILES if (self.report_dir / name).is_file()]
             terminalreporter.write_line(f"reports: {self.report_dir}/{', '.join(written)}")
-        for line in document["run"].get("leftovers", []):
+        leftovers = document["run"].get("leftovers", [])
+        shown = leftovers if len(leftovers) <= CLEANUP_LINES else leftovers[:CLEANUP_LINES - 1]
+        for line in shown:
             terminalreporter.write_line(f"cleanup: {line}", red=True)
+        if len(shown) < len(leftovers):
+            where = f"{self.report_dir}/results.json" if self.report_dir is not None else "results.json (--report-dir)"
+            terminalreporter.write_line(f"cleanup: and {len(leftovers) - len(shown)} more not deleted, each listed "
+                                        f"in {where}", red=True)
         verdict = outcomes.verdict(document)
         terminalreporter.write_line(f"ECR conformance: {verdict.headline}", bold=True,
                                     green=verdict.state == "passed", red=not verdict.ok)

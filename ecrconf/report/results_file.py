@@ -8,6 +8,8 @@ from pathlib import Path
 
 import jsonschema
 
+# The exit status of a tool given a file it cannot read or write: pytest's for bad input, as the suite's.
+EXIT_BAD_INPUT = 4
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
 
 

@@ -203,8 +203,11 @@ def render(target: str, failures: dict[str, dict], previous: dict[str, Expectati
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecrconf.run.expectations",
                                      description="Rewrite expectations/TARGET.toml from a run's results.json.")
-    parser.add_argument("target")
-    parser.add_argument("results", type=Path)
+    parser.add_argument("target", metavar="TARGET",
+                        help="the target's name, e.g. moto-5.2.5: the file written is expectations/TARGET.toml")
+    parser.add_argument("results", type=Path, metavar="RESULTS_JSON",
+                        help="results.json of a run against that target (--report-dir); its deviations become "
+                             "the file's entries, entries it did not judge are kept, reason/link/expires kept")
     args = parser.parse_args(argv)
     from ecrconf.run.target import is_target_name  # here: ecrconf.run.target imports the HTTP client
     if not is_target_name(args.target):  # a path such as ../x would write outside expectations/
