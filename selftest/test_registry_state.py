@@ -87,6 +87,26 @@ def test_a_setting_that_was_not_there_is_deleted_again(reference):
     assert caller.client.call("GetSigningConfiguration", {}).body["__type"] == "SigningConfigurationNotFoundException"
 
 
+def test_a_setting_left_as_it_was_is_not_written(reference):
+    """A target that cannot write the setting (the check's call failed, say) has nothing to put back."""
+    writes = _writes(reference)
+    writes.client = _Failing(writes.client, "PutReplicationConfiguration")
+    hold = RegistryHold(writes)
+    hold.hold("replication")
+    assert hold.restore() == []
+
+
+def test_a_setting_the_target_cannot_put_back_is_named(reference):
+    caller = Caller(reference)
+    writes = _writes(reference)
+    hold = RegistryHold(writes)
+    hold.hold("replication")
+    caller.ok("PutReplicationConfiguration", {"replicationConfiguration": REPLICATION})
+    writes.client = _Failing(writes.client, "PutReplicationConfiguration")
+    assert hold.restore() == ["the replication configuration was not put back: PutReplicationConfiguration failed "
+                              "during setup: HTTP 400 UnknownOperationException"]
+
+
 def test_a_setting_the_target_cannot_read_is_not_changed(reference):
     """Without its current value the run could not put it back: the hold fails as setup, naming the call."""
     writes = _writes(reference)

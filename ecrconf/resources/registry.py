@@ -150,7 +150,8 @@ class RegistryHold:
 
     def __init__(self, writes: RegistryWrites):
         self._writes = writes
-        self._saved: dict[str, object] = {}
+        self._saved: dict[str, object] = {}  # state -> its value when first held
+        self._requests: dict[str, dict] = {}  # state -> the request it was read for (an account setting's name)
         self._locked = False
 
     def hold(self, state: str, request: dict | None = None) -> None:
@@ -169,20 +170,24 @@ class RegistryHold:
                                   ) from None
             self._locked = True
         if state in SETTINGS and state not in self._saved:
-            self._saved[state] = SETTINGS[state].read(self._writes.client.call, request or {})
+            self._requests[state] = request or {}
+            self._saved[state] = SETTINGS[state].read(self._writes.client.call, self._requests[state])
 
     def restore(self) -> list[str]:
-        """Write every held setting back as it was read, then let other checks have the registry.
-        Returns one line per setting that could not be written back (empty when all were)."""
+        """Write back every held setting that is no longer as it was read, then let other checks have the
+        registry. Returns one line per setting that could not be read or written back (empty when all were)."""
         problems = []
         try:
             for state, value in self._saved.items():
+                setting = SETTINGS[state]
                 try:
-                    SETTINGS[state].write(self._writes.client.call, value)
+                    if setting.read(self._writes.client.call, self._requests[state]) != value:
+                        setting.write(self._writes.client.call, value)
                 except SetupFailed as failed:
-                    problems.append(f"{SETTINGS[state].what} was not put back: {str(failed).splitlines()[0]}")
+                    problems.append(f"{setting.what} was not put back: {str(failed).splitlines()[0]}")
         finally:
             self._saved.clear()
+            self._requests.clear()
             if self._locked:
                 self._writes.lock.release()
                 self._locked = False
