@@ -303,3 +303,11 @@ def test_every_observed_rule_fits_the_model_and_its_violations_break_it():
             assert rule.violations, rule
             for name, value in rule.violations.items():
                 assert not rule.accepts(value), (operation, rule.member, name)
+
+
+def test_boundary_cases_of_one_case_id_are_that_case_alone_built_alike():
+    every = strategies.boundary_cases("StartImageScan", BASE)
+    for case in every:
+        only = strategies.boundary_cases("StartImageScan", BASE, only=case.id)
+        assert case in only and all(c.id.startswith(f"{case.broken}-{case.kind}") for c in only), case.id
+    assert strategies.boundary_cases("StartImageScan", BASE, only="noSuchMember-missing") == []

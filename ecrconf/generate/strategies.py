@@ -293,7 +293,7 @@ class _Breakage:
     evidence: str = "documented"
 
 
-def boundary_cases(operation: str, base: dict) -> list[InvalidCase]:
+def boundary_cases(operation: str, base: dict, *, only: str | None = None) -> list[InvalidCase]:
     """Every single-constraint violation derivable from the schema and the observed rules, as a fixed list.
 
     For each member of each object in base (recursively, and into the first item of lists): required
@@ -301,10 +301,13 @@ def boundary_cases(operation: str, base: dict) -> list[InvalidCase]:
     or value, near misses of a pattern, a value outside an enum, and the named violations of each
     observed rule. A case is kept only if it fails validation with exactly one error, at its member,
     for its constraint. Length and pattern cases for optional members need the member in base.
+    With only (a case id), just the cases of that member and kind are built, that one among them.
     """
     _check_base(operation, base, ValueError)
     cases = []
     for breakage in _breakages(operation, base):
+        if only is not None and not only.startswith(f"{_display(breakage.member.path)}-{breakage.kind}"):
+            continue
         for name, candidates in breakage.examples:
             found = (_case(operation, base, breakage, value, name) for value in candidates)
             case = next((c for c in found if c is not None), None)
