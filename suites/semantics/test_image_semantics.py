@@ -82,7 +82,7 @@ def test_absent_images_are_failures_of_their_items(client, resources, operation)
                    exchange=exchange)
 
 
-@pytest.mark.evidence("inferred", "ops I.8; base 3.17 (the codes; the enum itself is the model's, ops I.9)")
+@pytest.mark.evidence("inferred", "ops I.8; base 3.17 (the codes, as emulator tests give them)")
 @pytest.mark.parametrize("operation", BATCH)
 def test_failure_codes_say_why_an_item_failed(client, resources, operation):
     """A tag no image has MUST fail with failureCode ImageNotFound; a tag given with the digest of another image
