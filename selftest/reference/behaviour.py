@@ -132,6 +132,8 @@ class Behaviour:
     # deletes a repository with images without force.
     create_existing_repository_succeeds: bool = False
     delete_non_empty_repository: bool = False
+    # A conformant variant among them (ops P.8, P.13): lifecycle rules kept in the order put, not by rulePriority.
+    lifecycle_rules_as_put: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),

@@ -22,7 +22,8 @@ BATCH = [pytest.param(operation, id=operation, marks=pytest.mark.operation(opera
 
 def _add_tag(resources, pushed: PushedImage, tag: str) -> None:
     """Tag an image that is already in its repository: PutImage of the same manifest bytes with a new tag (ops I.3)."""
-    resources.call("PutImage", {"repositoryName": pushed.repository.name, "imageManifest": pushed.image.manifest.decode(),
+    resources.call("PutImage", {"repositoryName": pushed.repository.name,
+                                "imageManifest": pushed.image.manifest.decode(),
                                 "imageManifestMediaType": pushed.media_type, "imageTag": tag})
 
 

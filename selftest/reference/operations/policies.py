@@ -126,11 +126,14 @@ def _policy_answer(ctx: Context, repository: Repository) -> dict:
 
 
 def _stored_lifecycle(ctx: Context, text: str) -> str:
-    """The lifecycle policy as the repository keeps it (P.8, P.13); under the breakages, as given
-    (unparsed_policy_texts has "lifecycle") or without the rule members lifecycle_dropped_members names."""
+    """The lifecycle policy as the repository keeps it (P.8, P.13); its rules in the order put under the variant
+    lifecycle_rules_as_put; under the breakages, as given (unparsed_policy_texts has "lifecycle") or without the
+    rule members lifecycle_dropped_members names."""
     if "lifecycle" in ctx.behaviour.unparsed_policy_texts:
         return text
     stored = lifecycle.checked(text)
+    if ctx.behaviour.lifecycle_rules_as_put:
+        stored = compact(parsed_object(text))
     dropped = ctx.behaviour.lifecycle_dropped_members
     if not dropped:
         return stored
