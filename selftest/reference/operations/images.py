@@ -6,7 +6,7 @@ import json
 import re
 
 from selftest.reference import manifests, scanning
-from selftest.reference.errors import EcrError, error, item_failure, shown
+from selftest.reference.errors import EcrError, error, item_failure
 from selftest.reference.operations.context import Context
 from selftest.reference.paging import page, refuse_paging_with
 from selftest.reference.registry import Image, Repository
@@ -145,8 +145,7 @@ def _failure(ctx: Context, repository: Repository, image_id: dict, code: str) ->
     """A batch item's failure (I.8); the breakages turn an absent image into a whole-call ImageNotFoundException
     (batch_absent_image_error) or rename the code (image_failure_codes)."""
     if code == "ImageNotFound" and ctx.behaviour.batch_absent_image_error:
-        raise error("image-not-found", digest=shown(image_id.get("imageDigest")), tag=shown(image_id.get("imageTag")),
-                    repository=repository.name, registry=repository.registry_id)
+        repository.image(image_id)  # raises that id's ImageNotFoundException: the image is not there
     return {"imageId": image_id, **item_failure(ctx.behaviour.image_failure_codes.get(code, code))}
 
 
