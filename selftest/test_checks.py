@@ -137,3 +137,11 @@ def test_failure_message_carries_the_exchange_and_a_redacted_reproduction():
     assert "Received: HTTP 200" in text and "Expected: LimitExceededException" in text
     assert "curl" in text and "--aws-sigv4" in text and "$AWS_SECRET_ACCESS_KEY" in text
     assert "f" * 64 not in text and "TOKEN-SECRET" not in text and "AKIDEXAMPLE123" not in text
+
+
+def test_require_passes_what_holds_and_fails_what_does_not_with_its_title_and_exchange():
+    checks.require(True, "never raised", received="x", expected="x", exchange=exchange())
+    with pytest.raises(checks.ConformanceFailure) as failure:
+        checks.require(False, "the tags do not read back", received="[]", expected="a=1", exchange=exchange())
+    assert failure.value.title == "the tags do not read back" and failure.value.exchange is not None
+    assert "Received: []" in str(failure.value) and "Expected: a=1" in str(failure.value)

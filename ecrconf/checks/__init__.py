@@ -179,3 +179,10 @@ def _outcome(exchange: Exchange) -> str:
     suffix = f" {error}" if error else ""
     body = exchange.response.body[:200].decode("utf-8", errors="replace") if exchange.response else ""
     return printable(f"HTTP {exchange.status}{suffix} {body}".strip())
+
+
+def require(condition: bool, title: str, *, received: str, expected: str, exchange: Exchange | None = None) -> None:
+    """A named requirement of an answer: raises ConformanceFailure(title, received, expected, exchange)
+    unless condition holds. For checks no other function here makes (what an operation means)."""
+    if not condition:
+        raise ConformanceFailure(title, received=received, expected=expected, exchange=exchange)

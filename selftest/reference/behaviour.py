@@ -94,6 +94,47 @@ class Behaviour:
     # Seconds StartImageScan lets other requests in between its quota check and recording the scan.
     scan_race_window: float = 0.0
 
+    # Breakages of operation semantics (suites/semantics): each knob turned makes one operation mean something
+    # other than it does on real ECR.
+    # Images (ops I.*, research 6.1, 6.4): PutImage stores the manifest re-serialised (keys sorted), so the digest
+    # is not that of the bytes sent; a given imageDigest is not compared (getmoto/moto#6997); blobs PutImage
+    # does not require to be in the repository ("config", "layers").
+    manifest_reserialised: bool = False
+    image_digest_checked: bool = True
+    unchecked_blobs: frozenset[str] = frozenset()
+    batch_absent_image_error: bool = False  # an absent image fails a batch call whole (ImageNotFoundException)
+    image_failure_codes: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}), hash=False)
+    delete_by_tag_removes_image: bool = False  # BatchDeleteImage of one tag deletes the image with all its tags
+    describe_images_skips_unknown: bool = False  # DescribeImages answers the ids it finds, leaves out the rest
+    list_images_filter_ignored: bool = False  # ListImages answers every image whatever filter.tagStatus says
+    list_images_entry_per_image: bool = False  # ListImages gives a tagged image once, with one of its tags
+    # Layers (ops L.2, L.4, L.6): a part is appended wherever it says it starts; CompleteLayerUpload stores the
+    # bytes under the first digest given without computing theirs.
+    layer_parts_checked: bool = True
+    layer_digest_checked: bool = True
+    # Policies (ops P.1, P.8, P.9, r3.16): the repository policy answered JSON-encoded a second time (a string);
+    # lifecycle rule members the stored policy loses; policy kinds ("repository", "lifecycle") stored unparsed.
+    policy_text_encoded_twice: bool = False
+    lifecycle_dropped_members: frozenset[str] = frozenset()
+    unparsed_policy_texts: frozenset[str] = frozenset()
+    # Tags (ops T.1-T.6): a key tagged again keeps its first value; UntagResource removes nothing; the 50-tag
+    # limit counts the tags of one request, not the repository's; aws: keys accepted; a malformed ARN is
+    # answered RepositoryNotFoundException.
+    retag_keeps_value: bool = False
+    untag_ignored: bool = False
+    tag_limit_per_request: bool = False
+    reserved_tag_prefix_allowed: bool = False
+    malformed_arn_not_found: bool = False
+    # Registry (ops G.1, G.3): how long an authorization token is valid; the scheme of proxyEndpoint.
+    authorization_token_lifetime: timedelta = timedelta(hours=12)
+    proxy_endpoint_scheme: str = "https"
+    # Repositories (ops R.5-R.7): CreateRepository of an existing name answers that repository; DeleteRepository
+    # deletes a repository with images without force.
+    create_existing_repository_succeeds: bool = False
+    delete_non_empty_repository: bool = False
+    # A conformant variant among them (ops P.8, P.13): lifecycle rules kept in the order put, not by rulePriority.
+    lifecycle_rules_as_put: bool = False
+
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
                               ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES),

@@ -80,7 +80,7 @@ def _invalid(reason: str, **fields):
 def preview(text: str, images: list[Image], now: float) -> list[dict]:
     """previewResults of GetLifecyclePolicyPreview for a checked policy: each image the first matching
     rule (by priority) would expire or archive, newest images kept first (P.15, user guide)."""
-    rules = parsed_object(text)["rules"]
+    rules = sorted(parsed_object(text)["rules"], key=lambda rule: rule["rulePriority"])  # stored in any order
     taken: set[str] = set()
     results = []
     for rule in rules:

@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import base64
 import time
+from urllib.parse import urlsplit
 
 import pytest
 
 from ecrconf import checks
 from ecrconf.resources import images
-from ecrconf.checks import ConformanceFailure
 
 
 def _put_new_image(client, resources, repository, **members):
@@ -24,18 +24,13 @@ def _put_new_image(client, resources, repository, **members):
                                            "imageManifestMediaType": image.media_type, **members})
 
 
-def _require(condition: bool, title: str, *, received: str, expected: str, exchange) -> None:
-    if not condition:
-        raise ConformanceFailure(title, received=received, expected=expected, exchange=exchange)
-
-
 @pytest.mark.operation("PutImage")
 @pytest.mark.evidence("documented", "model: PutImage imageDigest; ops I.4; base 6.12")
 def test_put_image_digest_is_the_sha256_of_the_manifest_bytes(client, resources):
     """PutImage without imageDigest MUST name the image by the sha256 digest of the exact manifest bytes sent."""
     image, exchange = _put_new_image(client, resources, resources.repository())
     got = (checks.succeeded(exchange).get("image") or {}).get("imageId", {}).get("imageDigest")
-    _require(got == images.digest_of(image.manifest), "the image is not named by the digest of its manifest",
+    checks.require(got == images.digest_of(image.manifest), "the image is not named by the digest of its manifest",
              received=repr(got), expected=images.digest_of(image.manifest), exchange=exchange)
 
 
@@ -71,16 +66,16 @@ def test_authorization_token_is_base64_aws_password_valid_about_12_hours(client)
     """GetAuthorizationToken MUST give base64 "AWS:<password>" tokens that expire in the future, about 12 hours on."""
     exchange = client.call("GetAuthorizationToken", {})
     data = checks.succeeded(exchange).get("authorizationData") or []
-    _require(bool(data), "no authorizationData", received="[]", expected="one entry", exchange=exchange)
+    checks.require(bool(data), "no authorizationData", received="[]", expected="one entry", exchange=exchange)
     token, expires = data[0].get("authorizationToken", ""), data[0].get("expiresAt")
     try:
         user, _, password = base64.b64decode(token, validate=True).decode().partition(":")
     except (ValueError, UnicodeDecodeError):
         user, password = "", ""
-    _require(user == "AWS" and bool(password), "the token is not base64 of AWS:<password>",
+    checks.require(user == "AWS" and bool(password), "the token is not base64 of AWS:<password>",
              received=repr(token[:40]), expected="base64 of 'AWS:' and a password", exchange=exchange)
     hours = (expires - time.time()) / 3600 if isinstance(expires, (int, float)) else None
-    _require(hours is not None and 11 <= hours <= 13, "the token does not expire about 12 hours on",
+    checks.require(hours is not None and 11 <= hours <= 13, "the token does not expire about 12 hours on",
              received=f"expiresAt {expires!r}", expected="epoch seconds 11 to 13 hours from now", exchange=exchange)
 
 
@@ -104,3 +99,43 @@ def test_a_layer_part_must_continue_the_upload(client, resources):
     checks.failed_with(client.call("UploadLayerPart", {
         "repositoryName": repository.name, "uploadId": upload, "partFirstByte": 100, "partLastByte": 104,
         "layerPartBlob": base64.b64encode(b"gap!\n").decode()}), {"InvalidLayerPartException"})
+
+
+@pytest.mark.operation("CompleteLayerUpload")
+@pytest.mark.evidence("documented", "model: InvalidLayerException; ops L.6, L.7; base 6.12")
+def test_a_layer_digest_that_does_not_match_the_bytes_is_refused(client, resources):
+    """CompleteLayerUpload whose layerDigests name no digest of the bytes uploaded MUST fail with InvalidLayerException."""
+    repository = resources.repository()
+    upload = resources.initiate_upload(repository)
+    resources.send_part(repository, upload, f"the layer of {repository.name}\n".encode())
+    checks.failed_with(client.call("CompleteLayerUpload", {
+        "repositoryName": repository.name, "uploadId": upload,
+        "layerDigests": [images.digest_of(b"bytes that were never uploaded\n")]}), {"InvalidLayerException"})
+
+
+@pytest.mark.operation("GetAuthorizationToken")
+@pytest.mark.evidence("documented", "ops G.1, G.3; API_AuthorizationData: proxyEndpoint "
+                                    "https://aws_account_id.dkr.ecr.region.amazonaws.com")
+def test_proxy_endpoint_is_an_https_registry_url(client):
+    """GetAuthorizationToken MUST give each entry a proxyEndpoint that is the https URL of a registry: scheme and
+    host (and port), no path, query or credentials. The host itself is not judged: an emulator's is its own."""
+    exchange = client.call("GetAuthorizationToken", {})
+    data = checks.succeeded(exchange).get("authorizationData") or []
+    checks.require(bool(data), "no authorizationData", received="[]", expected="one entry", exchange=exchange)
+    for entry in data:
+        endpoint = entry.get("proxyEndpoint")
+        checks.require(_is_https_origin(endpoint), "proxyEndpoint is not the https URL of a registry",
+                       received=repr(endpoint), expected="https://<host>[:port], nothing after it", exchange=exchange)
+
+
+def _is_https_origin(url: object) -> bool:
+    """Whether url is https://host[:port] with nothing else (a trailing "/" allowed)."""
+    if not isinstance(url, str):
+        return False
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError:  # a port that is not a number, a malformed IPv6 host
+        return False
+    return (parts.scheme == "https" and bool(parts.hostname) and port_ok and parts.path in ("", "/")
+            and not parts.query and not parts.fragment and parts.username is None and parts.password is None)

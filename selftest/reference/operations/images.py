@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 from selftest.reference import manifests, scanning
@@ -16,16 +17,19 @@ IMAGE_DIGEST = re.compile(r"[a-zA-Z0-9-_+.]+:[a-fA-F0-9]+")  # research 3.8
 def put_image(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     manifest = manifests.parse(request["imageManifest"], request.get("imageManifestMediaType"))
+    if ctx.behaviour.manifest_reserialised:  # breakage: keys sorted, so another digest than the bytes sent
+        reserialised = json.dumps(json.loads(manifest.text), sort_keys=True, separators=(",", ":"))
+        manifest = manifests.parse(reserialised, request.get("imageManifestMediaType"))
     where = {"repository": repository.name, "registry": repository.registry_id}
     given = request.get("imageDigest")
-    if given is not None and given != manifest.digest:
+    if given is not None and given != manifest.digest and ctx.behaviour.image_digest_checked:
         raise error("image-digest-mismatch", given=given, calculated=manifest.digest)
     if manifest.is_index:
         missing = [d for d in dict.fromkeys(manifest.children) if d not in repository.images]
         if missing:
             raise error("referenced-images-not-found", digests=", ".join(missing), **where)
     else:
-        missing = [d for d in dict.fromkeys(manifest.blobs) if d not in repository.layers]
+        missing = [d for d in dict.fromkeys(_required_blobs(ctx, manifest)) if d not in repository.layers]
         if missing:  # research 6.1: the config blob counts as a layer
             raise error("layers-not-found", digests=", ".join(missing), **where)
     tag = request.get("imageTag")
@@ -56,7 +60,8 @@ def describe_images(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     refuse_paging_with(request, "imageIds")  # N.6
     if "imageIds" in request:
-        shown = list({i.digest: i for i in (repository.image(image_id) for image_id in request["imageIds"])}.values())
+        found = [_described_image(ctx, repository, image_id) for image_id in request["imageIds"]]
+        shown = list({i.digest: i for i in found if i is not None}.values())
         more = {}
     else:
         shown, more = page([i for i in repository.images.values() if _filter_matches(i, request)], request,
@@ -67,9 +72,12 @@ def describe_images(ctx: Context, request: dict) -> dict:
 def list_images(ctx: Context, request: dict) -> dict:
     """One {imageDigest, imageTag} per tag, {imageDigest} for an untagged image (I.16), paged (N.1)."""
     repository = ctx.repository(request)
+    if ctx.behaviour.list_images_filter_ignored:
+        request = {name: value for name, value in request.items() if name != "filter"}
+    shown_tags = slice(0, 1) if ctx.behaviour.list_images_entry_per_image else slice(None)
     ids = [{"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
            for image in repository.images.values() if _filter_matches(image, request)
-           for tag in (sorted(image.tags) or [None])]
+           for tag in (sorted(image.tags)[shown_tags] or [None])]
     shown, more = page(ids, request, ctx.behaviour)
     return {"imageIds": shown, **more}
 
@@ -81,7 +89,7 @@ def batch_get_image(ctx: Context, request: dict) -> dict:
         try:
             image = _batch_item(repository, image_id)
         except _ItemFailure as failure:
-            failures.append({"imageId": image_id, **item_failure(failure.code)})
+            failures.append(_failure(ctx, repository, image_id, failure.code))
             continue
         images.append({"registryId": repository.registry_id, "repositoryName": repository.name,
                        "imageId": {"imageDigest": image.digest, **image_id},
@@ -101,10 +109,10 @@ def batch_delete_image(ctx: Context, request: dict) -> dict:
             if repository.referenced_by_index(image.digest) and ("imageTag" not in image_id or len(image.tags) <= 1):
                 raise _ItemFailure("ImageReferencedByManifestList")
         except _ItemFailure as failure:
-            failures.append({"imageId": image_id, **item_failure(failure.code)})
+            failures.append(_failure(ctx, repository, image_id, failure.code))
             continue
         tag = image_id.get("imageTag")
-        if tag is not None and len(image.tags) > 1:
+        if tag is not None and len(image.tags) > 1 and not ctx.behaviour.delete_by_tag_removes_image:
             image.tags.discard(tag)
             del repository.tags[tag]
             removed.append({"imageDigest": image.digest, "imageTag": tag})
@@ -113,6 +121,32 @@ def batch_delete_image(ctx: Context, request: dict) -> dict:
                        for t in (sorted(image.tags) or [None]))
         repository.remove_image(image)
     return {"imageIds": removed, "failures": failures}
+
+
+def _required_blobs(ctx: Context, manifest: manifests.Manifest) -> tuple[str, ...]:
+    """The config and layer digests PutImage requires in the repository (all, unless the breakage
+    unchecked_blobs names "config" or "layers")."""
+    unchecked = ctx.behaviour.unchecked_blobs
+    config, layers = manifest.blobs[:1], manifest.blobs[1:]
+    return (() if "config" in unchecked else config) + (() if "layers" in unchecked else layers)
+
+
+def _described_image(ctx: Context, repository: Repository, image_id: dict) -> Image | None:
+    """The image DescribeImages names; ImageNotFoundException (I.13), or None under describe_images_skips_unknown."""
+    try:
+        return repository.image(image_id)
+    except EcrError:
+        if ctx.behaviour.describe_images_skips_unknown:
+            return None
+        raise
+
+
+def _failure(ctx: Context, repository: Repository, image_id: dict, code: str) -> dict:
+    """A batch item's failure (I.8); the breakages turn an absent image into a whole-call ImageNotFoundException
+    (batch_absent_image_error) or rename the code (image_failure_codes)."""
+    if code == "ImageNotFound" and ctx.behaviour.batch_absent_image_error:
+        repository.image(image_id)  # raises that id's ImageNotFoundException: the image is not there
+    return {"imageId": image_id, **item_failure(ctx.behaviour.image_failure_codes.get(code, code))}
 
 
 class _ItemFailure(Exception):

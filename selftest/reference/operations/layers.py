@@ -49,7 +49,7 @@ def upload_layer_part(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     upload = _upload(repository, request["uploadId"])
     first, last, blob = request["partFirstByte"], request["partLastByte"], request["layerPartBlob"]
-    if first != len(upload.data) or last - first + 1 != len(blob):
+    if (first != len(upload.data) and ctx.behaviour.layer_parts_checked) or last - first + 1 != len(blob):
         raise error("invalid-layer-part", first=first, last=last, upload=upload.id, received=len(upload.data),
                     members={"registryId": repository.registry_id, "repositoryName": repository.name,
                              "uploadId": upload.id, "lastValidByteReceived": len(upload.data) - 1})
@@ -70,6 +70,8 @@ def complete_layer_upload(ctx: Context, request: dict) -> dict:
     if any(size < MIN_PART for size in upload.part_sizes[:-1]):
         raise error("layer-part-too-small")
     calculated = digest_of(bytes(upload.data))
+    if calculated not in request["layerDigests"] and not ctx.behaviour.layer_digest_checked:
+        calculated = request["layerDigests"][0]  # breakage: the bytes stored under the digest given
     if calculated not in request["layerDigests"]:
         raise error("invalid-layer", given=", ".join(request["layerDigests"]), calculated=calculated)
     del repository.uploads[upload.id]

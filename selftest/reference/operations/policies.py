@@ -8,7 +8,7 @@ from selftest.reference import lifecycle
 from selftest.reference.errors import error
 from selftest.reference.operations.context import Context
 from selftest.reference.paging import page, refuse_paging_with
-from selftest.reference.policytext import parsed_object, parsed_policy, written_policy
+from selftest.reference.policytext import compact, parsed_object, parsed_policy, written_policy
 from selftest.reference.registry import Repository
 
 PREVIEW_SECONDS = 0.3  # how long a preview stays IN_PROGRESS (P.15: IN_PROGRESS, then COMPLETE)
@@ -18,19 +18,22 @@ PREVIEW_PAGE = 100  # P.15, N.2: maxResults 1-100
 def set_repository_policy(ctx: Context, request: dict) -> dict:
     """Stores the policy and answers it re-serialised (P.1); a text that is not a policy is refused (r3.16)."""
     repository = ctx.repository(request)
-    document = parsed_policy(request["policyText"], "invalid-repository-policy")
-    repository.policy = written_policy(document, ctx.behaviour.policy_whitespace)
-    return _policy_answer(repository)
+    if "repository" in ctx.behaviour.unparsed_policy_texts:
+        repository.policy = request["policyText"]  # breakage: stored as given, never parsed
+    else:
+        document = parsed_policy(request["policyText"], "invalid-repository-policy")
+        repository.policy = written_policy(document, ctx.behaviour.policy_whitespace)
+    return _policy_answer(ctx, repository)
 
 
 def get_repository_policy(ctx: Context, request: dict) -> dict:
-    return _policy_answer(_with_policy(ctx.repository(request)))
+    return _policy_answer(ctx, _with_policy(ctx.repository(request)))
 
 
 def delete_repository_policy(ctx: Context, request: dict) -> dict:
     """Answers the deleted policy (P.1); none set: RepositoryPolicyNotFoundException (P.2)."""
     repository = _with_policy(ctx.repository(request))
-    answer = _policy_answer(repository)
+    answer = _policy_answer(ctx, repository)
     repository.policy = None
     return answer
 
@@ -38,7 +41,7 @@ def delete_repository_policy(ctx: Context, request: dict) -> dict:
 def put_lifecycle_policy(ctx: Context, request: dict) -> dict:
     """Checks the rules (P.9-P.12) and stores the policy compact, rules by priority (P.8, P.13)."""
     repository = ctx.repository(request)
-    repository.lifecycle = lifecycle.checked(request["lifecyclePolicyText"])
+    repository.lifecycle = _stored_lifecycle(ctx, request["lifecyclePolicyText"])
     return {**_where(repository), "lifecyclePolicyText": repository.lifecycle}
 
 
@@ -116,8 +119,27 @@ def _where(repository: Repository) -> dict:
     return {"registryId": repository.registry_id, "repositoryName": repository.name}
 
 
-def _policy_answer(repository: Repository) -> dict:
-    return {**_where(repository), "policyText": repository.policy}
+def _policy_answer(ctx: Context, repository: Repository) -> dict:
+    """The policy as stored; JSON-encoded once more under the breakage policy_text_encoded_twice."""
+    text = json.dumps(repository.policy) if ctx.behaviour.policy_text_encoded_twice else repository.policy
+    return {**_where(repository), "policyText": text}
+
+
+def _stored_lifecycle(ctx: Context, text: str) -> str:
+    """The lifecycle policy as the repository keeps it (P.8, P.13); its rules in the order put under the variant
+    lifecycle_rules_as_put; under the breakages, as given (unparsed_policy_texts has "lifecycle") or without the
+    rule members lifecycle_dropped_members names."""
+    if "lifecycle" in ctx.behaviour.unparsed_policy_texts:
+        return text
+    stored = lifecycle.checked(text)
+    if ctx.behaviour.lifecycle_rules_as_put:
+        stored = compact(parsed_object(text))
+    dropped = ctx.behaviour.lifecycle_dropped_members
+    if not dropped:
+        return stored
+    document = json.loads(stored)
+    rules = [{name: value for name, value in rule.items() if name not in dropped} for rule in document["rules"]]
+    return compact({**document, "rules": rules})
 
 
 HANDLERS = {"SetRepositoryPolicy": set_repository_policy, "GetRepositoryPolicy": get_repository_policy,

@@ -12,17 +12,16 @@ from selftest.reference.operations.context import Context
 from selftest.reference.policytext import parsed_policy, written_policy
 from selftest.reference.settings import ACCOUNT_SETTINGS
 
-TOKEN_LIFETIME = 12 * 60 * 60  # seconds (G.1, Q.11)
-
-
 def get_authorization_token(ctx: Context, request: dict) -> dict:
     """One entry per registry id asked for (the caller's own when none, G.3): a base64 "AWS:<password>"
-    token (G.1), valid 12 hours, and the registry's proxy endpoint for this region."""
+    token (G.1), valid 12 hours (G.1, Q.11; Behaviour.authorization_token_lifetime), and the registry's https
+    proxy endpoint for this region (Behaviour.proxy_endpoint_scheme)."""
     ids = request.get("registryIds") or [ctx.store.account_id]
-    expires = round(ctx.clock() + TOKEN_LIFETIME, 3)
+    expires = round(ctx.clock() + ctx.behaviour.authorization_token_lifetime.total_seconds(), 3)
     return {"authorizationData": [
         {"authorizationToken": base64.b64encode(f"AWS:{secrets.token_urlsafe(96)}".encode()).decode(),
-         "expiresAt": expires, "proxyEndpoint": f"https://{registry_id}.dkr.ecr.{ctx.region}.amazonaws.com"}
+         "expiresAt": expires,
+         "proxyEndpoint": f"{ctx.behaviour.proxy_endpoint_scheme}://{registry_id}.dkr.ecr.{ctx.region}.amazonaws.com"}
         for registry_id in ids]}
 
 

@@ -15,6 +15,8 @@ DEFAULT_ENCRYPTION = {"encryptionType": "AES256"}
 def create_repository(ctx: Context, request: dict) -> dict:
     registry_id, name = ctx.registry_id(request), request["repositoryName"]
     repositories = ctx.store.repositories(registry_id)
+    if name in repositories and ctx.behaviour.create_existing_repository_succeeds:
+        return {"repository": described(ctx, repositories[name])}  # breakage: an idempotent create
     if name in repositories:
         raise error("repository-already-exists", repository=name, registry=registry_id)
     tags = checked_tags({}, request.get("tags", []))  # T.4: bad tags, no repository
@@ -41,7 +43,7 @@ def describe_repositories(ctx: Context, request: dict) -> dict:
 def delete_repository(ctx: Context, request: dict) -> dict:
     """A repository with images needs force (R.6 text), which deletes the images with it (R.7)."""
     repository = ctx.repository(request)
-    if repository.images and not request.get("force", False):
+    if repository.images and not request.get("force", False) and not ctx.behaviour.delete_non_empty_repository:
         raise error("repository-not-empty", repository=repository.name, registry=repository.registry_id)
     del ctx.store.repositories(repository.registry_id)[repository.name]
     return {"repository": described(ctx, repository)}
