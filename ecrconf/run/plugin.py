@@ -20,8 +20,9 @@ from ecrconf.spec import schemas
 from ecrconf.wire import interrupts
 from ecrconf.wire.client import EcrClient
 from ecrconf.generate import tables
-from ecrconf.resources import Resources
-from ecrconf.resources.registry import RegistryWrites
+from ecrconf.resources import Resources, SetupFailed
+from ecrconf.resources.registry import RegistryHold, RegistryWrites
+from ecrconf.resources.world import World
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
                             validate_endpoint)
@@ -254,6 +255,19 @@ def registry_writes(pytestconfig: pytest.Config, client: EcrClient, target: Targ
     on_aws = is_real_aws(target.endpoint)
     return RegistryWrites(client, endpoint=target.endpoint, on_aws=on_aws,
                           allowed=not on_aws or pytestconfig.option.allow_registry_writes)
+
+
+@pytest.fixture
+def world(resources: Resources, client: EcrClient, registry_writes: RegistryWrites):
+    """The check's World (ecrconf.resources.world: what the operation tables' placeholders name). When the
+    check ends, registry-wide items it made are deleted and held settings put back; a setting that could
+    not be is an error of the check."""
+    made = World(resources, client.region, RegistryHold(registry_writes))
+    yield made
+    with interrupts.deferred():
+        problems = made.close()
+    if problems:
+        raise SetupFailed("; ".join(problems))
 
 
 @pytest.fixture(scope="session")

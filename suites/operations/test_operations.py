@@ -25,8 +25,6 @@ from ecrconf.checks import ConformanceFailure
 from ecrconf.generate import tables
 from ecrconf.resources import OperationNotImplemented, SetupFailed
 from ecrconf.resources.world import World, offline
-from ecrconf.resources.registry import RegistryHold
-from ecrconf.wire import interrupts
 
 # These have suites of their own, in depth (suites/start_image_scan): their cases are not repeated here.
 IN_DEPTH = frozenset({"StartImageScan"})
@@ -37,18 +35,6 @@ MODEL = "service model and API reference; fixtures/operations/{operation}.toml"
 # Breakages made from the value they break (a name with a character more): which exist depends on the
 # run's own names, so they are sent for absent resources only, where the values are fixed.
 VALUE_DEPENDENT = frozenset({"pattern", "not-base64"})
-
-
-@pytest.fixture
-def world(resources, client, registry_writes):
-    """The check's world; when it ends, registry-wide items it made are deleted and held settings put back
-    (a setting that could not be is an error of the check)."""
-    made = World(resources, client.region, RegistryHold(registry_writes))
-    yield made
-    with interrupts.deferred():
-        problems = made.close()
-    if problems:
-        raise SetupFailed("; ".join(problems))
 
 
 def hold_its_state(world: World, operation: str, request: dict) -> None:

@@ -12,7 +12,6 @@ import json
 import pytest
 
 from ecrconf import checks
-from ecrconf.resources.world import World
 
 NOT_JSON = "ecrconf: this policy text is not JSON { \"rules\": [ { \"rulePriority\": 1, " + "x" * 60
 # Two rules, given out of priority order: ECR may store them sorted (P.13).
@@ -46,10 +45,9 @@ def _by_priority(document: object) -> object:
 
 @pytest.mark.operation("GetRepositoryPolicy")
 @pytest.mark.evidence("documented", "ops P.1")
-def test_repository_policy_reads_back_as_the_same_json(client, resources):
+def test_repository_policy_reads_back_as_the_same_json(client, resources, world):
     """GetRepositoryPolicy after SetRepositoryPolicy MUST give back policyText that parses to the document set
     (its whitespace and formatting are ECR's own)."""
-    world = World(resources, client.region)
     repository, sent = world.repository, world.texts.repository_policy
     resources.call("SetRepositoryPolicy", {"repositoryName": repository.name, "policyText": sent})
     exchange = client.call("GetRepositoryPolicy", {"repositoryName": repository.name})

@@ -10,14 +10,8 @@ from __future__ import annotations
 import pytest
 
 from ecrconf import checks
-from ecrconf.resources.world import World
 
 MAX_TAGS = 50  # ops T.3, Q.2: tags per repository
-
-
-def _repository_arn(client, resources) -> str:
-    """The ARN of a new repository of the run (as CreateRepository answered it, else built from its parts)."""
-    return World(resources, client.region).repository.arn
 
 
 def _tags(pairs: dict[str, str]) -> list[dict]:
@@ -33,10 +27,10 @@ def _listed(client, arn: str):
 
 @pytest.mark.operation("ListTagsForResource")
 @pytest.mark.evidence("documented", "ops T.1, T.3")
-def test_tags_read_back_and_a_key_tagged_again_takes_the_new_value(client, resources):
+def test_tags_read_back_and_a_key_tagged_again_takes_the_new_value(client, resources, world):
     """ListTagsForResource MUST give back the tags TagResource set, each key once; TagResource of a key the
     repository has MUST overwrite its value."""
-    arn = _repository_arn(client, resources)
+    arn = world.repository.arn  # as CreateRepository answered it, else built from its parts
     resources.call("TagResource", {"resourceArn": arn, "tags": _tags({"stage": "integ", "team": "ecrconf"})})
     resources.call("TagResource", {"resourceArn": arn, "tags": _tags({"stage": "prod"})})
     exchange, got = _listed(client, arn)
@@ -47,9 +41,9 @@ def test_tags_read_back_and_a_key_tagged_again_takes_the_new_value(client, resou
 
 @pytest.mark.operation("UntagResource")
 @pytest.mark.evidence("documented", "ops T.1, T.6")
-def test_untag_resource_removes_the_keys_it_names(client, resources):
+def test_untag_resource_removes_the_keys_it_names(client, resources, world):
     """After UntagResource of one key, ListTagsForResource MUST give the other tags and not that one."""
-    arn = _repository_arn(client, resources)
+    arn = world.repository.arn  # as CreateRepository answered it, else built from its parts
     resources.call("TagResource", {"resourceArn": arn, "tags": _tags({"stage": "integ", "team": "ecrconf"})})
     resources.call("UntagResource", {"resourceArn": arn, "tagKeys": ["stage"]})
     exchange, got = _listed(client, arn)
@@ -59,9 +53,9 @@ def test_untag_resource_removes_the_keys_it_names(client, resources):
 
 @pytest.mark.operation("TagResource")
 @pytest.mark.evidence("documented", "model: TooManyTagsException; ops T.3, T.5")
-def test_a_repository_holds_at_most_50_tags(client, resources):
+def test_a_repository_holds_at_most_50_tags(client, world):
     """TagResource of 50 tags MUST succeed; one more tag on that repository MUST then fail with TooManyTagsException."""
-    arn = _repository_arn(client, resources)
+    arn = world.repository.arn  # as CreateRepository answered it, else built from its parts
     checks.succeeded(client.call("TagResource", {
         "resourceArn": arn, "tags": _tags({f"key-{n:02}": f"value-{n}" for n in range(MAX_TAGS)})}))
     checks.failed_with(client.call("TagResource", {"resourceArn": arn, "tags": _tags({"one-more": "tag"})}),
@@ -70,10 +64,10 @@ def test_a_repository_holds_at_most_50_tags(client, resources):
 
 @pytest.mark.operation("TagResource")
 @pytest.mark.evidence("documented", "ops T.3 (aws: is reserved), T.5 (a bad key: InvalidTagParameterException)")
-def test_a_key_with_the_reserved_aws_prefix_is_refused(client, resources):
+def test_a_key_with_the_reserved_aws_prefix_is_refused(client, resources, world):
     """TagResource of a key that begins with aws: MUST fail as an invalid tag (InvalidTagParameterException) or
     invalid parameter (InvalidParameterException), the two the model gives for it."""
-    arn = _repository_arn(client, resources)
+    arn = world.repository.arn  # as CreateRepository answered it, else built from its parts
     exchange = client.call("TagResource", {"resourceArn": arn, "tags": _tags({"aws:ecrconf": "reserved"})})
     checks.failed_with(exchange, {"InvalidTagParameterException", "InvalidParameterException"})
 
