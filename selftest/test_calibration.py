@@ -115,8 +115,10 @@ def test_a_mutant_runs_only_the_tests_meant_for_it():
     meant = (CHECK, "StartImageScan/protocol/test_signature[expired-date]", "StartImageScan/protocol/test_signature*")
     chosen = selection(mutant(meant))
     assert chosen.areas == ("start_image_scan", "protocol")
-    assert chosen.arguments() == ["suites/start_image_scan", "suites/protocol",
-                                  "-k", "test_second_scan_is_limit_exceeded or test_signature"]
+    assert chosen.arguments() == ["suites/start_image_scan", "suites/protocol", "-k",
+                                  "test_second_scan_is_limit_exceeded or test_signature[expired-date] or test_signature"]
+    odd = selection(mutant(("X/operations/test_valid_request_succeeds[a b]", "X/operations/test_absent[Op-m[0]-*")))
+    assert odd.tests == ("test_valid_request_succeeds", "test_absent[Op-m[0]-")
 
 
 def test_a_variant_is_flagged_for_any_outcome_the_control_did_not_have():
