@@ -19,9 +19,9 @@ import pytest
 
 from ecrconf import checks
 from ecrconf.generate import strategies
-from ecrconf.spec import evidence
+from ecrconf.spec import evidence, schemas
 from ecrconf.wire import protocol
-from ecrconf.checks import ConformanceFailure
+from ecrconf.checks import ConformanceFailure, identifiers
 from ecrconf.generate import tables
 from ecrconf.resources import OperationNotImplemented, SetupFailed
 from ecrconf.resources.world import World, offline
@@ -33,6 +33,9 @@ IN_DEPTH = frozenset({"StartImageScan"})
 # values that name nothing (offline), whose shape is all that case ids depend on.
 COLLECTION_WORLD = offline("ecrconf-collect", "123456789012", "us-east-1")
 MODEL = "service model and API reference; fixtures/operations/{operation}.toml"
+# Where the identifiers of an answer have their forms and echoes (ecrconf/checks/identifiers.py).
+IDENTIFIERS = "ops R.1"
+IDENTIFIER_MEMBERS = frozenset({"repositoryName", "registryId", "repositoryArn", "repositoryUri"})
 # Breakages made from the value they break (a name with a character more): which exist depends on the
 # run's own names, so they are sent for absent resources only, where the values are fixed.
 VALUE_DEPENDENT = frozenset({"pattern", "not-base64"})
@@ -72,6 +75,20 @@ def _param(operation: str, case: str | None, level: str, source: str, *marks):
 
 def _success_params() -> list:
     return [_param(t.operation, None, "documented", MODEL.format(operation=t.operation)) for t in tables.tables()]
+
+
+def _identifier_params() -> list:
+    """The operations whose answers can carry a repository's or registry's identifiers (one level down)."""
+    return [_param(t.operation, None, evidence.level_of(IDENTIFIERS), f"{IDENTIFIERS}; ecrconf/checks/identifiers.py")
+            for t in tables.tables() if _identifier_members(schemas.output_schema(t.operation))]
+
+
+def _identifier_members(schema: dict) -> set[str]:
+    found = set(schema.get("properties", {})) & IDENTIFIER_MEMBERS
+    for member in schema.get("properties", {}).values():
+        inner = member.get("items", member)
+        found |= set(inner.get("properties", {})) & IDENTIFIER_MEMBERS
+    return found
 
 
 def _not_found_params() -> list:
@@ -152,6 +169,25 @@ def test_valid_request_succeeds(client, world, operation, case):
         world.establish(table.needs)
         request = tables.fill(operation, table.request, world)
     checks.succeeded(client.call(operation, request))
+
+
+@pytest.mark.parametrize(("operation", "case"), _identifier_params())
+def test_answer_names_what_was_asked(client, world, registry, operation, case):
+    """A successful answer MUST name the repositories and registry the request asked for, and give a repository's ARN and URI in ECR's forms."""
+    table = tables.table(operation)
+    if table.account_wide:
+        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
+    with prerequisites(operation):
+        world.establish(table.needs)
+        request = tables.fill(operation, table.request, world)
+    exchange = client.call(operation, request)
+    checks.responded(exchange)
+    if exchange.status != 200 or not isinstance(exchange.body, dict):
+        if protocol.not_implemented(exchange):
+            raise checks.OperationUnsupported(exchange)
+        pytest.skip(f"not judged: the valid request got no successful answer (HTTP {exchange.status}); "
+                    "test_valid_request_succeeds judges that")
+    identifiers.names_what_was_asked(exchange, request, registry, client.region)
 
 
 @pytest.mark.parametrize(("operation", "case"), _not_found_params())
