@@ -1,7 +1,8 @@
 """Every operation of the model, held to its schemas and its table (fixtures/operations/<Operation>.toml).
 
 The same families of checks for each operation, with no code of its own: a valid request on the run's
-own resources succeeds; each absent resource it names gets the not-found answer its table gives; each
+own resources succeeds, and its answer names the repositories and registry asked for, with repository
+ARNs and URIs in ECR's forms; each absent resource it names gets the not-found answer its table gives; each
 request that breaks one input constraint is refused as invalid, both naming absent resources and naming
 the run's own. An operation the target does not implement is reported as unsupported, per operation.
 Every check makes what it needs for itself, so verdicts do not depend on order or on workers.
