@@ -2,7 +2,7 @@
 
 The same families of checks for each operation, with no code of its own: a valid request on the run's
 own resources succeeds, and its answer names the repositories and registry asked for, with repository
-ARNs and URIs in ECR's forms; each absent resource it names gets the not-found answer its table gives; each
+ARNs and URIs in ECR's forms, and carries what ECR always sends; each absent resource it names gets the not-found answer its table gives; each
 request that breaks one input constraint is refused as invalid, both naming absent resources and naming
 the run's own. An operation the target does not implement is reported as unsupported, per operation.
 Every check makes what it needs for itself, so verdicts do not depend on order or on workers.
@@ -90,6 +90,12 @@ def _identifier_members(schema: dict) -> set[str]:
         inner = member.get("items", member)
         found |= set(inner.get("properties", {})) & IDENTIFIER_MEMBERS
     return found
+
+
+def _always_params() -> list:
+    return [_param(t.operation, None, evidence.level_of(t.always_evidence),
+                   f"{t.always_evidence}; fixtures/operations/{t.operation}.toml")
+            for t in tables.tables() if t.always]
 
 
 def _not_found_params() -> list:
@@ -181,14 +187,38 @@ def test_answer_names_what_was_asked(client, world, registry, operation, case):
     with prerequisites(operation):
         world.establish(table.needs)
         request = tables.fill(operation, table.request, world)
-    exchange = client.call(operation, request)
+    exchange = _answered(client.call(operation, request))
+    identifiers.names_what_was_asked(exchange, request, registry, client.region)
+
+
+@pytest.mark.parametrize(("operation", "case"), _always_params())
+def test_answer_carries_what_ecr_always_sends(client, world, operation, case):
+    """A successful answer MUST carry the members real ECR always sends, even empty (a batch operation's failures)."""
+    table = tables.table(operation)
+    if table.account_wide:
+        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
+    with prerequisites(operation):
+        world.establish(table.needs)
+        request = tables.fill(operation, table.request, world)
+    exchange = _answered(client.call(operation, request))
+    missing = [member for member in table.always if member not in exchange.body]
+    if missing:
+        raise ConformanceFailure(f"{operation}: the answer leaves out {', '.join(missing)}",
+                                 received=", ".join(sorted(exchange.body)) or "no members",
+                                 expected=f"{', '.join(table.always)} present, even when empty", exchange=exchange)
+
+
+def _answered(exchange):
+    """exchange, when it is a successful answer with a JSON object to judge further; a target that does not
+    implement the operation is unsupported, and any other answer is not judged here (skipped): the success
+    check judges it."""
     checks.responded(exchange)
     if exchange.status != 200 or not isinstance(exchange.body, dict):
         if protocol.not_implemented(exchange):
             raise checks.OperationUnsupported(exchange)
         pytest.skip(f"not judged: the valid request got no successful answer (HTTP {exchange.status}); "
                     "test_valid_request_succeeds judges that")
-    identifiers.names_what_was_asked(exchange, request, registry, client.region)
+    return exchange
 
 
 @pytest.mark.parametrize(("operation", "case"), _not_found_params())
