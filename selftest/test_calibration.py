@@ -22,8 +22,8 @@ from selftest.calibration import catalogue, score
 from selftest.calibration.catalogue import Catalogue, Mutant, Variant
 from selftest.calibration.engine import (calibrate, control_problems, false_alarms, judge_mutant, judge_mutants,
                                         merged, selection, variant_groups)
-from selftest.calibration.runs import KEYS, SuiteRun
-from selftest.reference import REGION, ReferenceEcr
+from selftest.calibration.runs import KEYS, Selection, SuiteRun, run_suite
+from selftest.reference import REGION, Behaviour, ReferenceEcr
 from selftest.reference.sigv4 import Received
 
 CATALOGUE = catalogue.load()
@@ -75,6 +75,42 @@ def test_the_variant_knobs_no_mutant_turns_do_change_the_answers():
     assert "x-amzn-requestid" in dict(refused.headers)
 
 
+def test_the_generic_variants_knobs_change_the_answers():
+    """Policies re-serialised with other whitespace, and empty optional members left out: both variants pass
+    only if the suite tolerates what their knobs change, so show that they change it."""
+    names = ("policies-with-other-whitespace", "empty-optional-members-omitted")
+    seen = []
+    for behaviour in (Behaviour(), merged(tuple(v for v in CATALOGUE.variants if v.name in names))):
+        with ReferenceEcr(behaviour, keys=KEYS) as url:
+            client = EcrClient(url, REGION, Credentials(KEYS.access_key, KEYS.secret_key, KEYS.token))
+            repository = Resources(client, "knobs").repository()
+            policy = client.call("SetRepositoryPolicy", {"repositoryName": repository.name, "policyText": json.dumps(
+                {"Version": "2012-10-17", "Statement": [{"Sid": "s", "Effect": "Allow", "Action": "ecr:ListImages",
+                                                         "Principal": {"AWS": "arn:aws:iam::123456789012:root"}}]})})
+            scanning = client.call("GetRegistryScanningConfiguration", {})
+            seen.append((policy.body["policyText"], scanning.body["scanningConfiguration"]))
+    (jackson, rules), (dumped, pruned) = seen
+    assert json.loads(jackson) == json.loads(dumped) and jackson != dumped
+    assert rules == {"scanType": "BASIC", "rules": []} and pruned == {"scanType": "BASIC"}
+
+
+def test_an_operation_the_target_does_not_implement_is_unsupported_not_failed():
+    """The calibration cannot count this: an unsupported check is no kill, and in a variant it would be a
+    false alarm. A target without PutLifecyclePolicy (answered UnknownOperationException) gets every check
+    of that operation unsupported, and the checks that need a lifecycle policy say they need it; none fails."""
+    run = run_suite(Behaviour(unimplemented_operations=frozenset({"PutLifecyclePolicy"})),
+                    Selection(("operations",), ("LifecyclePolicy]", "LifecyclePolicy-")))
+    put = {check: seen for check, seen in run.outcomes.items() if check.startswith("PutLifecyclePolicy/")}
+    get = {check: seen for check, seen in run.outcomes.items() if check.startswith("GetLifecyclePolicy/")}
+    assert put and set(put.values()) == {"unsupported"}, put
+    needing = [check for check in get if run.messages[check].startswith("unsupported: GetLifecyclePolicy needs "
+                                                                        "PutLifecyclePolicy")]
+    assert get["GetLifecyclePolicy/operations/test_valid_request_succeeds[GetLifecyclePolicy]"] == "unsupported"
+    assert "GetLifecyclePolicy/operations/test_valid_request_succeeds[GetLifecyclePolicy]" in needing
+    assert not run.having("fail", "error"), run.having("fail", "error")
+    assert "pass" in get.values()  # the checks that need no lifecycle policy are judged as ever
+
+
 def run_of(outcomes: dict[str, str], messages: dict[str, str] | None = None) -> SuiteRun:
     return SuiteRun(outcomes, messages or {}, (), 0.1)
 
@@ -115,8 +151,10 @@ def test_a_mutant_runs_only_the_tests_meant_for_it():
     meant = (CHECK, "StartImageScan/protocol/test_signature[expired-date]", "StartImageScan/protocol/test_signature*")
     chosen = selection(mutant(meant))
     assert chosen.areas == ("start_image_scan", "protocol")
-    assert chosen.arguments() == ["suites/start_image_scan", "suites/protocol",
-                                  "-k", "test_second_scan_is_limit_exceeded or test_signature"]
+    assert chosen.arguments() == ["suites/start_image_scan", "suites/protocol", "-k",
+                                  "test_second_scan_is_limit_exceeded or test_signature[expired-date] or test_signature"]
+    odd = selection(mutant(("X/operations/test_valid_request_succeeds[a b]", "X/operations/test_absent[Op-m[0]-*")))
+    assert odd.tests == ("test_valid_request_succeeds", "test_absent[Op-m[0]-")
 
 
 def test_a_variant_is_flagged_for_any_outcome_the_control_did_not_have():

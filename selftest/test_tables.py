@@ -157,6 +157,9 @@ evidence = "base 4.1"
     (lambda t: t.replace("{absent.repository}", "{absent.repository"), "malformed placeholder"),
     (lambda t: t.replace("{absent.repository}", "x}y"), "malformed placeholder: Single '}'"),
     (lambda t: t.replace("{absent.repository}", "{absent.repository!r}"), "conversion or format spec"),
+    (lambda t: t + '[always]\nmembers = ["failures"]\nevidence = "ops I.6"\n',
+     "always: GetRepositoryPolicy's output has no member 'failures'"),
+    (lambda t: t + '[always]\nmembers = []\nevidence = "ops I.6"\n', "always/members: [] should be non-empty"),
 ])
 def test_a_bad_table_is_refused_in_one_line(monkeypatch, tmp_path, change, words):
     (tmp_path / "GetRepositoryPolicy.toml").write_text(change(GOOD))

@@ -78,6 +78,8 @@ class Table:
     request: dict
     not_found: tuple[NotFound, ...]
     needs: tuple[str, ...] = ()  # state the success request needs (World.establish)
+    always: tuple[str, ...] = ()  # output members every successful answer carries, even empty
+    always_evidence: str = ""  # where that comes from
 
     @property
     def account_wide(self) -> bool:
@@ -119,8 +121,10 @@ def table(operation: str) -> Table:
         raise TableInvalid(f"{where}: {at}: {problem.message}")
     cases = tuple(NotFound(**{**entry, "needs": tuple(entry.get("needs", ()))})
                   for entry in document.get("not_found", []))
+    always = document.get("always", {})
     found = Table(operation, document["family"], document["account_wide"] or None, document["evidence"],
-                  document["request"], cases, tuple(document.get("needs", ())))
+                  document["request"], cases, tuple(document.get("needs", ())), tuple(always.get("members", ())),
+                  always.get("evidence", ""))
     for fault in _faults(found):
         raise TableInvalid(f"{where}: {fault}")
     return found
@@ -133,6 +137,10 @@ def _faults(table: Table):
     yield from _member_faults(operation, table.request, "request")
     allowed_errors = set(schemas.modelled_errors(operation)) | set(_common_errors())
     failure_codes = set(_failure_codes(schemas.output_schema(operation)))
+    outputs = schemas.output_schema(operation).get("properties", {})
+    for member in table.always:
+        if member not in outputs:
+            yield f"always: {operation}'s output has no member {member!r}"
     ids = [case.id for case in table.not_found]
     if len(ids) != len(set(ids)):
         yield f"not_found: two cases with the same id in {ids}"

@@ -14,7 +14,10 @@ CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "reference" / "mutants
 AREAS = ("validation", "error-type", "status", "response", "echo", "quota", "image-type", "scan-visibility",
          "concurrency", "protocol", "sigv4",
          # operation semantics (suites/semantics), by operation family
-         "images", "layers", "policies", "tags", "registry", "repositories")
+         "images", "layers", "policies", "tags", "registry", "repositories",
+         # the generic suite (suites/operations), by check family
+         "operations-validation", "operations-own-resources", "operations-not-found", "operations-success",
+         "operations-identifiers", "operations-errors")
 _KNOBS = {knob.name for knob in fields(Behaviour)}
 
 

@@ -9,6 +9,7 @@ say which one it was.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,8 @@ from selftest.reference import Behaviour
 NOT_JUDGED = ("error", "unsupported")  # outcomes of a check that could not hold the target to anything
 CLEAN = ("pass", "skipped")
 DEFAULT_STRICT = ("documented", "observed")  # what a run asserts strictly unless told --evidence=inferred
+# One name of pytest's -k expression grammar (_pytest/mark/expression.py, IDENT): what -k takes as a word.
+_K_NAME = re.compile(r"(?:\w|:|\+|-|\.|\[|\]|\\|/)+")
 
 
 @dataclass(frozen=True)
@@ -131,8 +134,17 @@ def merged(group: tuple[Variant, ...]) -> Behaviour:
 
 
 def selection(mutant: Mutant) -> Selection:
-    tests = mutant.tests()
-    return Selection(tuple(dict.fromkeys(area for area, _ in tests)), tuple(test for _, test in tests))
+    """The part of the suite a mutant's run needs: the areas of its meant checks, and -k names that select
+    those checks (a generic test has a case per operation: running them all for one would cost seconds)."""
+    areas = tuple(dict.fromkeys(area for area, _ in mutant.tests()))
+    return Selection(areas, tuple(dict.fromkeys(_k_name(pattern) for pattern in mutant.meant)))
+
+
+def _k_name(pattern: str) -> str:
+    """The -k name of a meant pattern: its test and case, which -k matches as a substring of a test's name
+    (so a prefix pattern selects all its cases); its test function when the case has characters -k cannot take."""
+    test = pattern.split("/", 2)[2].rstrip("*")
+    return test if _K_NAME.fullmatch(test) else test.split("[", 1)[0]
 
 
 def calibrate(catalogue: Catalogue, jobs: int = 2, run: Callable[..., SuiteRun] = run_suite) -> Calibration:

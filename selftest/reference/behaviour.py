@@ -62,6 +62,10 @@ class Behaviour:
     # Members the model marks optional are left out of successful answers when their value is empty ([] or
     # {}) below the top level (e.g. findingSeverityCounts {}, appliedScanFilters []); see pipeline.py.
     omit_optional_members: bool = False
+    # The registry host of repositoryUri and proxyEndpoint: ECR's "<registry>.dkr.ecr.<region>.amazonaws.com"
+    # when None; an emulator serves its registry on a host of its own (LocalStack:
+    # "localhost.localstack.cloud:4566"), and a client pushes there.
+    registry_host: str | None = None
 
     # Breakages: each knob turned away from its default makes the reference deviate from real ECR.
     error_messages: bool = True  # False: error bodies carry no message
@@ -135,6 +139,16 @@ class Behaviour:
     # A conformant variant among them (ops P.8, P.13): lifecycle rules kept in the order put, not by rulePriority.
     lifecycle_rules_as_put: bool = False
 
+    # Breakages of the generic operation families (suites/operations). Also input_constraints, whose member
+    # paths step into list items ("BatchDeleteImage.imageIds.imageTag"), answer_members, answer_omits,
+    # error_statuses and error_types.
+    # Operations that answer a not-found error of theirs (a type ending in NotFoundException) with HTTP 200
+    # and an empty answer ({}), as an emulator that returns whatever its lookup found, nothing.
+    not_found_answered_empty: frozenset[str] = frozenset()
+    # Operations answered UnknownOperationException, as a target that does not implement them: not a
+    # deviation but "unsupported" (README); used to hold the suite to that outcome, not as a mutant.
+    unimplemented_operations: frozenset[str] = frozenset()
+
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
                               ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES),
@@ -150,5 +164,6 @@ class Behaviour:
         for name in ("extra_members", "error_statuses", "error_types", "modelled_error_types", "input_constraints",
                      "answer_members"):
             object.__setattr__(self, name, MappingProxyType(dict(getattr(self, name))))
-        for name in ("unchecked", "skipped_rules", "answer_omits", "unscannable_media_types"):
+        for name in ("unchecked", "skipped_rules", "answer_omits", "unscannable_media_types", "not_found_answered_empty",
+                     "unimplemented_operations"):
             object.__setattr__(self, name, frozenset(getattr(self, name)))

@@ -64,7 +64,12 @@ class Pipeline:
                                        behaviour.input_constraints, behaviour.skipped_rules)
         with self.context.store.lock:
             # A copy taken under the lock: answers may hold the state's own lists and dicts.
-            answer = copy.deepcopy(HANDLERS[operation](self.context, request))
+            try:
+                answer = copy.deepcopy(HANDLERS[operation](self.context, request))
+            except EcrError as problem:
+                if operation in behaviour.not_found_answered_empty and problem.type.endswith("NotFoundException"):
+                    return {}
+                raise
         if behaviour.omit_optional_members:
             answer = without_empty_optionals(answer, schemas.output_schema(operation))
         return _altered(answer, operation, behaviour.answer_members, behaviour.answer_omits)
@@ -74,7 +79,7 @@ class Pipeline:
             operation = target.rsplit(".", 1)[-1]
         else:
             operation = target[len(self.prefix):] if target and target.startswith(self.prefix) else None
-        if operation not in HANDLERS:
+        if operation not in HANDLERS or operation in self.behaviour.unimplemented_operations:
             raise error("unknown-operation")
         return operation
 

@@ -48,7 +48,8 @@ def require_object(document: object) -> None:
 
 
 def _with_constraints(operation: str, schema: dict, constraints: Mapping[str, Mapping]) -> dict:
-    """schema with the keywords of constraints ("Operation.member.path" -> {keyword: value}) put in."""
+    """schema with the keywords of constraints ("Operation.member.path" -> {keyword: value}) put in; a path
+    steps through a list to its items ("BatchDeleteImage.imageIds.imageTag": the imageTag of every item)."""
     mine = {key: keywords for key, keywords in constraints.items() if key.partition(".")[0] == operation}
     if not mine:
         return schema
@@ -56,6 +57,7 @@ def _with_constraints(operation: str, schema: dict, constraints: Mapping[str, Ma
     for key, keywords in mine.items():
         target = schema
         for name in filter(None, key.partition(".")[2].split(".")):
+            target = target["items"] if target.get("type") == "array" else target
             target = target["properties"][name]
         target.update(keywords)
     return schema

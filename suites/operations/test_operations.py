@@ -1,7 +1,8 @@
 """Every operation of the model, held to its schemas and its table (fixtures/operations/<Operation>.toml).
 
 The same families of checks for each operation, with no code of its own: a valid request on the run's
-own resources succeeds; each absent resource it names gets the not-found answer its table gives; each
+own resources succeeds, and its answer names the repositories and registry asked for, with repository
+ARNs and URIs in ECR's forms, and carries what ECR always sends; each absent resource it names gets the not-found answer its table gives; each
 request that breaks one input constraint is refused as invalid, both naming absent resources and naming
 the run's own. An operation the target does not implement is reported as unsupported, per operation.
 Every check makes what it needs for itself, so verdicts do not depend on order or on workers.
@@ -19,9 +20,9 @@ import pytest
 
 from ecrconf import checks
 from ecrconf.generate import strategies
-from ecrconf.spec import evidence
+from ecrconf.spec import evidence, schemas
 from ecrconf.wire import protocol
-from ecrconf.checks import ConformanceFailure
+from ecrconf.checks import ConformanceFailure, identifiers
 from ecrconf.generate import tables
 from ecrconf.resources import OperationNotImplemented, SetupFailed
 from ecrconf.resources.world import World, offline
@@ -32,6 +33,9 @@ IN_DEPTH = frozenset({"StartImageScan"})
 # values that name nothing (offline), whose shape is all that case ids depend on.
 COLLECTION_WORLD = offline("ecrconf-collect", "123456789012", "us-east-1")
 MODEL = "service model and API reference; fixtures/operations/{operation}.toml"
+# Where the identifiers of an answer have their forms and echoes (ecrconf/checks/identifiers.py).
+IDENTIFIERS = "ops R.1"
+IDENTIFIER_MEMBERS = frozenset({"repositoryName", "registryId", "repositoryArn", "repositoryUri"})
 # Breakages made from the value they break (a name with a character more): which exist depends on the
 # run's own names, so they are sent for absent resources only, where the values are fixed.
 VALUE_DEPENDENT = frozenset({"pattern", "not-base64"})
@@ -73,6 +77,26 @@ def _param(operation: str, case: str | None, level: str, source: str, *marks):
 
 def _success_params() -> list:
     return [_param(t.operation, None, "documented", MODEL.format(operation=t.operation)) for t in tables.tables()]
+
+
+def _identifier_params() -> list:
+    """The operations whose answers can carry a repository's or registry's identifiers (one level down)."""
+    return [_param(t.operation, None, evidence.level_of(IDENTIFIERS), f"{IDENTIFIERS}; ecrconf/checks/identifiers.py")
+            for t in tables.tables() if _identifier_members(schemas.output_schema(t.operation))]
+
+
+def _identifier_members(schema: dict) -> set[str]:
+    found = set(schema.get("properties", {})) & IDENTIFIER_MEMBERS
+    for member in schema.get("properties", {}).values():
+        inner = member.get("items", member)
+        found |= set(inner.get("properties", {})) & IDENTIFIER_MEMBERS
+    return found
+
+
+def _always_params() -> list:
+    return [_param(t.operation, None, evidence.level_of(t.always_evidence),
+                   f"{t.always_evidence}; fixtures/operations/{t.operation}.toml")
+            for t in tables.tables() if t.always]
 
 
 def _not_found_params() -> list:
@@ -161,6 +185,49 @@ def test_valid_request_succeeds(client, resources, world, operation, case):
     exchange = client.call(operation, request)
     resources.undo(exchange)  # what it created of the whole registry (none of the run's repositories)
     checks.succeeded(exchange)
+
+
+@pytest.mark.parametrize(("operation", "case"), _identifier_params())
+def test_answer_names_what_was_asked(client, world, registry, operation, case):
+    """A successful answer MUST name the repositories and registry the request asked for, and give a repository's ARN and URI in ECR's forms."""
+    table = tables.table(operation)
+    if table.account_wide:
+        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
+    with prerequisites(operation):
+        world.establish(table.needs)
+        request = tables.fill(operation, table.request, world)
+    exchange = _answered(client.call(operation, request))
+    identifiers.names_what_was_asked(exchange, request, registry, client.region)
+
+
+@pytest.mark.parametrize(("operation", "case"), _always_params())
+def test_answer_carries_what_ecr_always_sends(client, world, operation, case):
+    """A successful answer MUST carry the members real ECR always sends, even empty (a batch operation's failures)."""
+    table = tables.table(operation)
+    if table.account_wide:
+        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
+    with prerequisites(operation):
+        world.establish(table.needs)
+        request = tables.fill(operation, table.request, world)
+    exchange = _answered(client.call(operation, request))
+    missing = [member for member in table.always if member not in exchange.body]
+    if missing:
+        raise ConformanceFailure(f"{operation}: the answer leaves out {', '.join(missing)}",
+                                 received=", ".join(sorted(exchange.body)) or "no members",
+                                 expected=f"{', '.join(table.always)} present, even when empty", exchange=exchange)
+
+
+def _answered(exchange):
+    """exchange, when it is a successful answer with a JSON object to judge further; a target that does not
+    implement the operation is unsupported, and any other answer is not judged here (skipped): the success
+    check judges it."""
+    checks.responded(exchange)
+    if exchange.status != 200 or not isinstance(exchange.body, dict):
+        if protocol.not_implemented(exchange):
+            raise checks.OperationUnsupported(exchange)
+        pytest.skip(f"not judged: the valid request got no successful answer (HTTP {exchange.status}); "
+                    "test_valid_request_succeeds judges that")
+    return exchange
 
 
 @pytest.mark.parametrize(("operation", "case"), _not_found_params())

@@ -28,6 +28,11 @@ class Context:
         """The registry-wide settings of the registry a request names (the caller's own by default)."""
         return self.store.settings(self.registry_id(request))
 
+    def registry_host(self, registry_id: str) -> str:
+        """Where the registry serves images: ECR's host for the registry and region (ops R.1, G.3), or the
+        one the registry_host knob gives."""
+        return self.behaviour.registry_host or f"{registry_id}.dkr.ecr.{self.region}.amazonaws.com"
+
     def arn(self, repository: Repository) -> str:
         return f"arn:aws:ecr:{self.region}:{repository.registry_id}:{repository.arn_suffix}"
 

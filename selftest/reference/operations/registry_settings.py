@@ -21,7 +21,7 @@ def get_authorization_token(ctx: Context, request: dict) -> dict:
     return {"authorizationData": [
         {"authorizationToken": base64.b64encode(f"AWS:{secrets.token_urlsafe(96)}".encode()).decode(),
          "expiresAt": expires,
-         "proxyEndpoint": f"{ctx.behaviour.proxy_endpoint_scheme}://{registry_id}.dkr.ecr.{ctx.region}.amazonaws.com"}
+         "proxyEndpoint": f"{ctx.behaviour.proxy_endpoint_scheme}://{ctx.registry_host(registry_id)}"}
         for registry_id in ids]}
 
 

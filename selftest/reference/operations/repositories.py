@@ -75,7 +75,7 @@ def described(ctx: Context, repository: Repository) -> dict:
         "repositoryArn": ctx.arn(repository),
         "registryId": registry_id,
         "repositoryName": name,
-        "repositoryUri": f"{registry_id}.dkr.ecr.{ctx.region}.amazonaws.com/{name}",
+        "repositoryUri": f"{ctx.registry_host(registry_id)}/{name}",
         "createdAt": repository.created_at,
         "imageTagMutability": repository.tag_mutability,
         "imageScanningConfiguration": {"scanOnPush": repository.scan_on_push},
