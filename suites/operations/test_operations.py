@@ -177,44 +177,40 @@ def _offline_cases(operation: str, prefix: str, registry: str, region: str) -> d
 @pytest.mark.parametrize(("operation", "case"), _success_params())
 def test_valid_request_succeeds(client, resources, world, operation, case):
     """A valid request on the run's own resources MUST succeed: HTTP 200 and a body valid against the output schema."""
+    _, exchange = _valid_call(client, resources, world, operation)
+    checks.succeeded(exchange)
+
+
+@pytest.mark.parametrize(("operation", "case"), _identifier_params())
+def test_answer_names_what_was_asked(client, resources, world, registry, operation, case):
+    """A successful answer MUST name the repositories and registry the request asked for, and give a repository's ARN and URI in ECR's forms."""
+    request, exchange = _valid_call(client, resources, world, operation)
+    identifiers.names_what_was_asked(_answered(exchange), request, registry, client.region)
+
+
+@pytest.mark.parametrize(("operation", "case"), _always_params())
+def test_answer_carries_what_ecr_always_sends(client, resources, world, operation, case):
+    """A successful answer MUST carry the members real ECR always sends, even empty (a batch operation's failures)."""
+    table = tables.table(operation)
+    _, exchange = _valid_call(client, resources, world, operation)
+    missing = [member for member in table.always if member not in _answered(exchange).body]
+    if missing:
+        raise ConformanceFailure(f"{operation}: the answer leaves out {', '.join(missing)}",
+                                 received=", ".join(sorted(exchange.body)) or "no members",
+                                 expected=f"{', '.join(table.always)} present, even when empty", exchange=exchange)
+
+
+def _valid_call(client, resources, world, operation: str):
+    """The table's valid request of operation on the run's own resources, sent: (request, exchange). What it
+    created of the whole registry is deleted at once (none of the run's repositories)."""
     table = tables.table(operation)
     with prerequisites(operation):
         world.establish(table.needs)
         request = tables.fill(operation, table.request, world)
         hold_its_state(world, operation, request)
     exchange = client.call(operation, request)
-    resources.undo(exchange)  # what it created of the whole registry (none of the run's repositories)
-    checks.succeeded(exchange)
-
-
-@pytest.mark.parametrize(("operation", "case"), _identifier_params())
-def test_answer_names_what_was_asked(client, world, registry, operation, case):
-    """A successful answer MUST name the repositories and registry the request asked for, and give a repository's ARN and URI in ECR's forms."""
-    table = tables.table(operation)
-    if table.account_wide:
-        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
-    with prerequisites(operation):
-        world.establish(table.needs)
-        request = tables.fill(operation, table.request, world)
-    exchange = _answered(client.call(operation, request))
-    identifiers.names_what_was_asked(exchange, request, registry, client.region)
-
-
-@pytest.mark.parametrize(("operation", "case"), _always_params())
-def test_answer_carries_what_ecr_always_sends(client, world, operation, case):
-    """A successful answer MUST carry the members real ECR always sends, even empty (a batch operation's failures)."""
-    table = tables.table(operation)
-    if table.account_wide:
-        pytest.skip("not run: it changes state of the whole registry, which the run does not yet restore")
-    with prerequisites(operation):
-        world.establish(table.needs)
-        request = tables.fill(operation, table.request, world)
-    exchange = _answered(client.call(operation, request))
-    missing = [member for member in table.always if member not in exchange.body]
-    if missing:
-        raise ConformanceFailure(f"{operation}: the answer leaves out {', '.join(missing)}",
-                                 received=", ".join(sorted(exchange.body)) or "no members",
-                                 expected=f"{', '.join(table.always)} present, even when empty", exchange=exchange)
+    resources.undo(exchange)
+    return request, exchange
 
 
 def _answered(exchange):
