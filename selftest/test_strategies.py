@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from jsonschema import Draft7Validator
 
-from ecrconf.generate import strategies
+from ecrconf.generate import boundaries, strategies
 from ecrconf.spec import schemas
-from ecrconf.generate.strategies import InvalidCase
+from ecrconf.generate.boundaries import InvalidCase
 
 REPO = Path(__file__).resolve().parent.parent
 FAST = settings(max_examples=25, deadline=None, database=None)
@@ -28,8 +28,8 @@ BASE = {
         "imageTag": "latest",
     },
 }
-CASES = strategies.boundary_cases("StartImageScan", BASE)
-EDGES = strategies.valid_boundary_requests("StartImageScan", BASE)
+CASES = boundaries.boundary_cases("StartImageScan", BASE)
+EDGES = boundaries.valid_boundary_requests("StartImageScan", BASE)
 
 
 def effective(operation: str) -> Draft7Validator:
@@ -159,7 +159,7 @@ AT_LIMITS = {"repositoryName": "r" * 256, "imageId": {"imageTag": "t" * 300}}
 
 
 def test_boundary_cases_from_a_base_at_its_limits_still_break_one_constraint():
-    cases = strategies.boundary_cases("StartImageScan", AT_LIMITS)
+    cases = boundaries.boundary_cases("StartImageScan", AT_LIMITS)
     for case in cases:
         assert_breaks_only_its_member("StartImageScan", AT_LIMITS, case)
     ids = {case.id for case in cases}
@@ -179,7 +179,7 @@ def test_boundary_cases_cover_every_kind():
         "empty-identifier", "malformed-digest", "malformed-tag",
     }
     # StartImageScan has no enum member; PutImageTagMutability has one.
-    mutability = strategies.boundary_cases(
+    mutability = boundaries.boundary_cases(
         "PutImageTagMutability", {"repositoryName": "sample-repo", "imageTagMutability": "MUTABLE"})
     assert "imageTagMutability-enum" in [case.id for case in mutability]
 
@@ -218,18 +218,18 @@ def test_boundary_cases_are_the_same_in_another_process():
         return [[c.id, c.kind, c.broken, c.evidence, c.request] for c in cases]
 
     script = (
-        "import json, sys; from ecrconf.generate import strategies\n"
-        "cases = strategies.boundary_cases('StartImageScan', json.loads(sys.argv[1]))\n"
+        "import json, sys; from ecrconf.generate import boundaries\n"
+        "cases = boundaries.boundary_cases('StartImageScan', json.loads(sys.argv[1]))\n"
         "print(json.dumps([[c.id, c.kind, c.broken, c.evidence, c.request] for c in cases]))\n"
     )
     env = {**os.environ, "PYTHONPATH": str(REPO), "PYTHONHASHSEED": "12345"}
     out = subprocess.run([sys.executable, "-c", script, json.dumps(BASE)], env=env, cwd=REPO,
                          capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == listing(CASES)
-    assert listing(strategies.boundary_cases("StartImageScan", BASE)) == listing(CASES)
+    assert listing(boundaries.boundary_cases("StartImageScan", BASE)) == listing(CASES)
 
 
-@pytest.mark.parametrize("function", [strategies.boundary_cases, strategies.valid_boundary_requests])
+@pytest.mark.parametrize("function", [boundaries.boundary_cases, boundaries.valid_boundary_requests])
 def test_boundary_functions_refuse_an_invalid_base(function):
     with pytest.raises(ValueError, match="not a valid StartImageScan request"):
         function("StartImageScan", {"repositoryName": "sample-repo"})
@@ -258,14 +258,14 @@ def test_valid_edge_is_valid_and_changes_only_its_member(edge):
 
 
 @FAST
-@given(strategies.invalid_requests("StartImageScan", BASE))
+@given(boundaries.invalid_requests("StartImageScan", BASE))
 def test_invalid_request_breaks_only_its_member(case):
     assert_breaks_only_its_member("StartImageScan", BASE, case)
 
 
 @pytest.mark.parametrize("kind", sorted({case.kind for case in CASES}))
 def test_invalid_requests_reach_every_kind(kind):
-    found = find(strategies.invalid_requests("StartImageScan", BASE), lambda case: case.kind == kind,
+    found = find(boundaries.invalid_requests("StartImageScan", BASE), lambda case: case.kind == kind,
                  settings=settings(database=None, max_examples=500))
     assert found.kind == kind
 
@@ -282,16 +282,16 @@ OTHERS = ["DescribeImages", "PutImageTagMutability", "CreateRepository", "PutLif
 @given(data=st.data())
 def test_cases_from_any_valid_base_break_only_their_member(operation, data):
     base = data.draw(strategies.requests(operation), label="base")
-    for case in strategies.boundary_cases(operation, base):
+    for case in boundaries.boundary_cases(operation, base):
         assert_breaks_only_its_member(operation, base, case)
-    for edge in strategies.valid_boundary_requests(operation, base):
+    for edge in boundaries.valid_boundary_requests(operation, base):
         assert effective(operation).is_valid(edge.request)
-    assert_breaks_only_its_member(operation, base, data.draw(strategies.invalid_requests(operation, base)))
+    assert_breaks_only_its_member(operation, base, data.draw(boundaries.invalid_requests(operation, base)))
 
 
 def test_list_items_are_broken_too():
     base = {"repositoryName": "sample-repo", "imageIds": [{"imageDigest": "sha256:" + "a" * 64}]}
-    ids = {case.id for case in strategies.boundary_cases("DescribeImages", base)}
+    ids = {case.id for case in boundaries.boundary_cases("DescribeImages", base)}
     assert {"imageIds-too-short-0", "imageIds-too-long-101", "imageIds[0]-null",
             "imageIds[0].imageDigest-malformed-digest-empty", "imageIds[0].imageTag-too-short-0"} <= ids
 
@@ -306,8 +306,8 @@ def test_every_observed_rule_fits_the_model_and_its_violations_break_it():
 
 
 def test_boundary_cases_of_one_case_id_are_that_case_alone_built_alike():
-    every = strategies.boundary_cases("StartImageScan", BASE)
+    every = boundaries.boundary_cases("StartImageScan", BASE)
     for case in every:
-        only = strategies.boundary_cases("StartImageScan", BASE, only=case.id)
+        only = boundaries.boundary_cases("StartImageScan", BASE, only=case.id)
         assert case in only and all(c.id.startswith(f"{case.broken}-{case.kind}") for c in only), case.id
-    assert strategies.boundary_cases("StartImageScan", BASE, only="noSuchMember-missing") == []
+    assert boundaries.boundary_cases("StartImageScan", BASE, only="noSuchMember-missing") == []

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 import pytest
 
 from ecrconf import checks
-from ecrconf.generate import strategies
+from ecrconf.generate import boundaries
 from ecrconf.spec import evidence, schemas
 from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure, identifiers
@@ -106,7 +106,7 @@ def _not_found_params() -> list:
 
 
 @functools.cache
-def _collected_cases(operation: str) -> list[strategies.InvalidCase]:
+def _collected_cases(operation: str) -> list[boundaries.InvalidCase]:
     return _invalid_cases(operation, COLLECTION_WORLD)
 
 
@@ -128,7 +128,7 @@ def _own_resource_params() -> list:
     return params
 
 
-def _case_param(operation: str, case: strategies.InvalidCase):
+def _case_param(operation: str, case: boundaries.InvalidCase):
     """An invalid case's parameters: documented when it breaks the model, else its observed rule's level."""
     if case.evidence == "documented":
         return _param(operation, case.id, "documented",
@@ -136,13 +136,13 @@ def _case_param(operation: str, case: strategies.InvalidCase):
     return _param(operation, case.id, case.evidence, "fixtures/constraints/observed.json")
 
 
-def _invalid_cases(operation: str, world) -> list[strategies.InvalidCase]:
+def _invalid_cases(operation: str, world) -> list[boundaries.InvalidCase]:
     """The single-constraint breakages of operation's table request, filled from world."""
     base = tables.fill(operation, tables.table(operation).request, world)
-    return strategies.boundary_cases(operation, base)
+    return boundaries.boundary_cases(operation, base)
 
 
-def _refused(client, resources, operation: str, invalid: strategies.InvalidCase) -> str:
+def _refused(client, resources, operation: str, invalid: boundaries.InvalidCase) -> str:
     """Send the invalid request and hold the answer to a refusal: a request that cannot even be read is a
     serialization error (or a validation one), the rest a validation error. Returns the error type seen.
     Whatever a target that accepted it created is removed before the answer is judged."""
@@ -152,7 +152,7 @@ def _refused(client, resources, operation: str, invalid: strategies.InvalidCase)
     return checks.failed_with(exchange, checks.SERIALIZATION_ERRORS if unreadable else checks.VALIDATION_ERRORS)
 
 
-def _offline_case(operation: str, case: str, prefix: str, registry: str, region: str) -> strategies.InvalidCase:
+def _offline_case(operation: str, case: str, prefix: str, registry: str, region: str) -> boundaries.InvalidCase:
     """The invalid case, its other values naming nothing under a prefix of its own: should a target
     wrongly act on it (create a repository of that name), no other case meets what it made."""
     digest = hashlib.sha256(f"{operation}/{case}".encode()).hexdigest()
@@ -161,7 +161,7 @@ def _offline_case(operation: str, case: str, prefix: str, registry: str, region:
     return _own_number(dataclasses.replace(shared, request=own), digest)
 
 
-def _own_number(invalid: strategies.InvalidCase, digest: str) -> strategies.InvalidCase:
+def _own_number(invalid: boundaries.InvalidCase, digest: str) -> boundaries.InvalidCase:
     """A number given for a member of another type, of its own: a target that reads it as text (12 as
     "12") and acts on that name meets nothing another case made under the same name."""
     if invalid.kind != "wrong-type" or not invalid.id.endswith("-number"):
@@ -264,7 +264,7 @@ def test_invalid_request_naming_own_resources_is_rejected(client, resources, wor
         world.establish(table.needs)
         base = tables.fill(operation, table.request, world)
         # Resources of this test alone: a target that wrongly acts on the request changes nothing another meets.
-        invalid = {c.id: c for c in strategies.boundary_cases(operation, base, only=case)}[case]  # value-free: there
+        invalid = {c.id: c for c in boundaries.boundary_cases(operation, base, only=case)}[case]  # value-free: there
         invalid = _own_number(invalid, hashlib.sha256(f"own/{operation}/{case}".encode()).hexdigest())
         hold_its_state(world, operation, invalid.request)
     record_property("error_type_seen", _refused(client, resources, operation, invalid))

@@ -16,7 +16,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ecrconf import checks
-from ecrconf.generate import strategies
+from ecrconf.generate import boundaries, strategies
 from ecrconf.resources import images
 from ecrconf.spec import schemas
 from ecrconf.wire import protocol
@@ -29,7 +29,7 @@ ABSENT_DIGEST = "sha256:" + "0" * 64
 # The base of every derived case. Its registryId stands in for the run's own, learned at run time.
 PLACEHOLDER = {"registryId": "123456789012", "repositoryName": "placeholder",
                "imageId": {"imageDigest": ABSENT_DIGEST, "imageTag": "absent"}}
-INVALID_CASES = {case.id: case for case in strategies.boundary_cases(OPERATION, PLACEHOLDER)}
+INVALID_CASES = {case.id: case for case in boundaries.boundary_cases(OPERATION, PLACEHOLDER)}
 TERMINAL_STATUSES = {"COMPLETE", "FAILED"}
 
 
@@ -199,7 +199,7 @@ def _invalid_case(case_id, base):
 def _cases_for(registry_id: str, repository_name: str) -> dict:
     """The boundary cases of one run's base request, derived once rather than once per case."""
     base = {**PLACEHOLDER, "registryId": registry_id, "repositoryName": repository_name}
-    return {c.id: c for c in strategies.boundary_cases(OPERATION, base)}
+    return {c.id: c for c in boundaries.boundary_cases(OPERATION, base)}
 
 
 @pytest.mark.parametrize("case_id", _invalid_case_params())
@@ -220,11 +220,11 @@ def test_unmodelled_malformation_is_not_accepted(client, absent_base, case_id):
 
 
 @pytest.mark.evidence("documented", "service model constraints (RepositoryName 2..256, ImageTag 1..300)")
-@pytest.mark.parametrize("case_id", [c.id for c in strategies.valid_boundary_requests(OPERATION, PLACEHOLDER)])
+@pytest.mark.parametrize("case_id", [c.id for c in boundaries.valid_boundary_requests(OPERATION, PLACEHOLDER)])
 def test_boundary_values_are_accepted(client, repository, case_id):
     """Values at the edges of their constraints MUST be accepted as valid (a not-found error, never a validation one)."""
     base = {**PLACEHOLDER, "registryId": _registry_of(repository), "repositoryName": repository.name}
-    case = {c.id: c for c in strategies.valid_boundary_requests(OPERATION, base)}[case_id]
+    case = {c.id: c for c in boundaries.valid_boundary_requests(OPERATION, base)}[case_id]
     # The digest in every request is all zeros, so no existing image can match: nothing is scanned.
     checks.failed_with(client.call(OPERATION, case.request), {"RepositoryNotFoundException", "ImageNotFoundException"})
 
@@ -241,7 +241,7 @@ def test_generated_invalid_requests_are_rejected(client, absent_base, data):
 @functools.cache
 def _documented_invalid_requests(base: str) -> st.SearchStrategy:
     """Generated breakages of the model's constraints in the JSON-encoded base, built once per run."""
-    return strategies.invalid_requests(OPERATION, json.loads(base)).filter(lambda c: c.evidence == "documented")
+    return boundaries.invalid_requests(OPERATION, json.loads(base)).filter(lambda c: c.evidence == "documented")
 
 
 @pytest.mark.evidence("observed", "real-ecr-behaviour.md 5.5; waiter ImageScanComplete in botocore waiters-2.json")
