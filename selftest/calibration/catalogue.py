@@ -12,7 +12,7 @@ from selftest.reference import Behaviour
 CATALOGUE_FILE = Path(__file__).resolve().parent.parent / "reference" / "mutants.toml"
 # The kinds of deviation the suite claims to detect; every mutant and variant names one.
 AREAS = ("validation", "error-type", "status", "response", "echo", "quota", "image-type", "scan-visibility",
-         "concurrency", "protocol", "sigv4")
+         "concurrency", "protocol", "sigv4", "pagination")
 _KNOBS = {knob.name for knob in fields(Behaviour)}
 
 
