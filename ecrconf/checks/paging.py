@@ -3,17 +3,23 @@ pages a walk received, each raising ``ConformanceFailure`` at the first page tha
 
 A walk asks for pages of at most ``limit`` items, following the next token from page to page
 (``ecrconf.spec.paginators``), and stops when a page has no next token, when a token comes back a second
-time, or at a bound of pages the caller sets.
+time, when pages stop bringing new items (``Walk.stalled``), or at a bound of pages the caller sets.
 """
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ecrconf.checks import ConformanceFailure
 from ecrconf.wire.exchange import Exchange
+
+
+def item_key(item: object) -> str:
+    """An item as a hashable value: its canonical JSON."""
+    return json.dumps(item, sort_keys=True, default=str)
 
 
 @dataclass(frozen=True)
@@ -32,6 +38,18 @@ class Walk:
     def ended(self) -> bool:
         """Whether the last page received gave no next token."""
         return bool(self.pages) and self.pages[-1].token is None
+
+    def stalled(self, pages: int) -> bool:
+        """Whether the last `pages` pages each gave a next token and no item that no earlier page had:
+        following the tokens goes on without getting anywhere."""
+        if len(self.pages) < pages:
+            return False
+        seen, fresh = set(), []
+        for page in self.pages:
+            names = {item_key(item) for item in page.items}
+            fresh.append(bool(names - seen))
+            seen |= names
+        return all(page.token is not None for page in self.pages[-pages:]) and not any(fresh[-pages:])
 
     def repeated_token(self) -> int | None:
         """The index of the first page that gave a next token an earlier page gave; None if none did."""
@@ -52,9 +70,15 @@ def pages_within_limit(walk: Walk) -> None:
                                      exchange=page.exchange)
 
 
-def ends(walk: Walk, most_pages: int) -> None:
-    """Following the next token ends: no token comes back a second time, and a list the caller knows to
-    need at most most_pages pages has no next token after them (ops N.2: the last page has none)."""
+def ends(walk: Walk, most_pages: int, stall: int | None = None) -> None:
+    """Following the next token ends: no token comes back a second time, a list the caller knows to need
+    at most most_pages pages has no next token after them (ops N.2: the last page has none), and, when
+    stall is given, no `stall` pages in a row bring nothing new yet give a next token."""
+    if stall is not None and walk.stalled(stall):
+        page = walk.pages[-1]
+        raise ConformanceFailure("following nextToken does not end",
+                                 received=f"{stall} pages in a row with no item not listed before, each with a "
+                                          "nextToken", expected="no nextToken on the last page", exchange=page.exchange)
     again = walk.repeated_token()
     if again is not None:
         page = walk.pages[again]

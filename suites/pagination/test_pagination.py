@@ -8,9 +8,11 @@ validation family's (suites/operations: maxResults too small and too large, for 
 
 The run lists only what it can make in repositories of its own: images, a lifecycle policy preview, a
 scan. Lists of the whole registry (repositories, pull-through cache rules, creation templates,
-backfills) are walked as they are: first counted in pages as large as the model allows, then walked in
-pages small enough that the run's items span several when the registry holds few, and large enough
-that a walk takes about REGISTRY_PAGES pages however many the registry holds.
+backfills) are walked as they are, in pages small enough that the run's items span several when the
+registry holds few, and large enough that a walk takes about REGISTRY_PAGES pages however many it holds
+(counted first, in the largest pages the model allows). Their length is not known for sure (others may
+add items meanwhile), so such a walk has not ended when STALL pages in a row bring no new item and still
+give a nextToken.
 """
 
 from __future__ import annotations
@@ -31,12 +33,13 @@ from ecrconf.resources.world import account_wide_skip
 from ecrconf.spec import evidence, schemas
 from ecrconf.wire import protocol
 
-# Pages a list of n items may take: one item a page (a target may give fewer than asked, ops N.2), and one
-# more, empty, to say it has ended. A list of the whole registry may take twice that: others (another
-# worker, another user) may add items during the walk.
+# Pages a list of the run's n items may take: one item a page (a target may give fewer than asked, ops
+# N.2), and one more, empty, to say it has ended.
 EXTRA_PAGES = 1
 REGISTRY_PAGES = 50  # about how many pages a walk of a list of the whole registry takes
 COUNT_PAGES = 100  # the most pages of the count of a list of the whole registry (its largest pages)
+STALL = 3  # pages in a row with no new item and a nextToken: a walk of unknown length that does not end
+MOST_PAGES = 100_000  # a bound on any walk, whatever its pages bring
 # A lifecycle policy that expires every image but the newest: the preview lists IMAGES - 1 of them.
 PREVIEW_POLICY = ('{"rules": [{"rulePriority": 1, "description": "ecrconf: keep only the newest image", '
                   '"selection": {"tagStatus": "any", "countType": "imageCountMoreThan", "countNumber": 1}, '
@@ -64,6 +67,7 @@ class Subject:
     most_pages: int
     left_out: int = 0
     account_wide: bool = False
+    stall: int | None = None  # for a list of unknown length: STALL
 
 
 def _param(listing: Listing, level: str, source: str):
@@ -152,12 +156,12 @@ class Lists:
     def _counted(self, listing: Listing, request: dict, own: tuple[dict, ...] | None, **more) -> Subject:
         """A list of unknown length: its items are counted first, in the largest pages the model allows (at
         most COUNT_PAGES of them); its walk then asks for the table's maxResults, or more when the list is
-        long, so that it takes about REGISTRY_PAGES pages, and may take two pages per item counted."""
-        low, high = listing.paginator.limit_bounds()
-        counted = walk(self._client, listing, Subject(request, None, high, COUNT_PAGES))
+        long, so that it takes about REGISTRY_PAGES pages; it has not ended when it stalls (STALL)."""
+        high = listing.paginator.limit_bounds()[1]
+        counted = walk(self._client, listing, Subject(request, None, high, COUNT_PAGES, stall=STALL))
         items = sum(len(page.items) for page in counted.pages)
         size = min(high, max(listing.max_results, math.ceil(items / REGISTRY_PAGES)))
-        return Subject(request, own, size, 2 * (items + len(own or ()) + EXTRA_PAGES), **more)
+        return Subject(request, own, size, MOST_PAGES, stall=STALL, **more)
 
     def _until(self, operation: str, request: dict, path: str, finished: tuple[str, ...]) -> None:
         """Ask operation until the member at the dotted path is one of finished; SetupFailed (no verdict)
@@ -177,10 +181,10 @@ class Lists:
 
 def walk(client, listing: Listing, subject: Subject) -> paging.Walk:
     """Pages of at most the subject's maxResults, following the next token until a page has none, a token
-    comes back, or the subject's bound of pages."""
+    comes back, the walk stalls (the subject's stall), or the subject's bound of pages."""
     paginator = listing.paginator
     pages: list[paging.Page] = []
-    token, given = None, set()
+    token, given, seen, idle = None, set(), set(), 0  # idle: pages in a row with a token and nothing new
     while len(pages) < subject.most_pages:
         request = {**subject.request, paginator.limit_key: subject.max_results}
         if token is not None:
@@ -188,8 +192,12 @@ def walk(client, listing: Listing, subject: Subject) -> paging.Walk:
         exchange = client.call(listing.operation, request)
         body = checks.succeeded(exchange)
         token = paginator.next_token(body)
-        pages.append(paging.Page(exchange, tuple(paginator.items(body)), token))
-        if token is None or token in given:
+        items = tuple(paginator.items(body))
+        pages.append(paging.Page(exchange, items, token))
+        names = {paging.item_key(item) for item in items}
+        idle = idle + 1 if token is not None and not names - seen else 0
+        seen |= names
+        if token is None or token in given or (subject.stall and idle >= subject.stall):
             break
         given.add(token)
     return paging.Walk(tuple(pages), subject.max_results)
@@ -211,7 +219,7 @@ def test_page_holds_at_most_max_results(lists, operation):
 def test_next_token_ends(lists, operation):
     """Following nextToken MUST end: a last page without one, and no token given twice."""
     subject, walked = lists.walk(listings.listing(operation))
-    paging.ends(walked, subject.most_pages)
+    paging.ends(walked, subject.most_pages, subject.stall)
 
 
 @pytest.mark.parametrize("operation", _params(
