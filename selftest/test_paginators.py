@@ -120,6 +120,18 @@ def test_a_walk_ends_without_a_repeated_token_within_its_bound():
         paging.ends(_walk((["a", "b"], "t1"), (["c"], "t2"), ([], "t3"), ([], "t4")), most_pages=4)
 
 
+def test_a_walk_of_unknown_length_that_stops_bringing_new_items_does_not_end():
+    trailing_empty = _walk((["a", "b"], "t1"), ([], "t2"), ([], "t3"), ([], "t4"))
+    assert trailing_empty.stalled(3) and not trailing_empty.stalled(4)
+    with pytest.raises(ConformanceFailure, match="3 pages in a row with no item not listed before"):
+        paging.ends(trailing_empty, most_pages=100, stall=3)
+    again = _walk((["a", "b"], "t1"), (["a"], "t2"), (["b"], "t3"), (["a", "b"], "t4"))
+    assert again.stalled(3)
+    progressing = _walk((["a"], "t1"), ([], "t2"), (["b"], "t3"), ([], "t4"), ([], None))
+    assert not progressing.stalled(3) and not progressing.stalled(2)  # the last page ends it
+    paging.ends(progressing, most_pages=100, stall=2)
+
+
 def test_an_item_of_the_run_repeated_or_skipped_fails():
     expected = {("a",), ("b",), ("c",)}
     once = _walk((["a", "x"], "t1"), (["b", "c"], "t2"), (["x"], None))  # others' items may come twice
