@@ -75,18 +75,20 @@ def test_the_listing_table_has_one_entry_per_paginator():
         ("r", '{"imageDigest": "d", "imageTag": "t"}')
 
 
-def _table(tmp_path: Path, text: str) -> Path:
-    good = listings.TABLE.read_text()
+def _table(tmp_path: Path, edit) -> Path:
+    """The listing table, as edit turns its text."""
     path = tmp_path / "pagination.toml"
-    path.write_text(text(good) if callable(text) else text)
+    path.write_text(edit(listings.TABLE.read_text()))
     return path
 
 
 @pytest.mark.parametrize("edit, fault", [
-    (lambda t: t.replace("[ListImages]", "[ListImagez]"), "missing \\['ListImages'\\], not paginated \\['ListImagez'\\]"),
+    (lambda t: t.replace("[ListImages]", "[ListImagez]"),
+     "missing \\['ListImages'\\], not paginated \\['ListImagez'\\]"),
     (lambda t: t.replace('identity = ["repositoryName"]', 'identity = ["repositoryNom"]'), "repositoryNom"),
     (lambda t: t.replace('lists = "preview"', 'lists = "everything"'), "lists='everything'"),
-    (lambda t: t.replace("max_results = 1\n", "max_results = 101\n"), "max_results=101 is not an integer from 1 to 100"),
+    (lambda t: t.replace("max_results = 1\n", "max_results = 101\n"),
+     "max_results=101 is not an integer from 1 to 100"),
     (lambda t: t.replace("max_results = 1\n", "max_results = true\n"), "max_results=True"),
     (lambda t: t.replace('identity = ["prefix"]', "identity = []"), "non-empty list"),
     (lambda t: t.replace('identity = ["prefix"]', 'identity = ["prefix"]\nextra = 1'), "exactly lists, identity"),
