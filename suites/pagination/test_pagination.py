@@ -7,8 +7,8 @@ on exactly one page, and a garbled nextToken must be refused. The bounds of maxR
 validation family's (suites/operations: maxResults too small and too large, for every operation).
 
 The run lists only what it can make in repositories of its own: images, a lifecycle policy preview, a
-scan. Lists of the whole registry (repositories, pull-through cache rules, creation templates,
-backfills) are walked as they are, in pages small enough that the run's items span several when the
+scan. Lists of unknown length (the whole registry's repositories, pull-through cache rules, creation
+templates and backfills; a scan's findings) are walked as they are, in pages small enough that the run's items span several when the
 registry holds few, and large enough that a walk takes about REGISTRY_PAGES pages however many it holds
 (counted first, in the largest pages the model allows). Their length is not known for sure (others may
 add items meanwhile), so such a walk has not ended when STALL pages in a row bring no new item and still
