@@ -12,6 +12,7 @@ import itertools
 import json
 import re
 import threading
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ecrconf.resources import images
@@ -261,6 +262,22 @@ class Resources:
         if got != digest:
             raise SetupFailed(f"CompleteLayerUpload answered digest {got!r}, expected {digest}\n"
                               f"{exchange.describe()}")
+
+
+@contextmanager
+def prerequisites(operation: str):
+    """Setup for a check of operation: when the target answers a call the check needs (another operation)
+    with an error, the check cannot be judged and is reported unsupported (OperationNotImplemented), naming
+    that operation; that operation's own checks judge the answer. A call that got no answer stays an error."""
+    try:
+        yield
+    except SetupFailed as failed:
+        needed = failed.exchange
+        if needed is None or needed.operation == operation:
+            raise
+        answer = " ".join(filter(None, (f"HTTP {needed.status}", protocol.error_type(needed))))
+        raise OperationNotImplemented(f"unsupported: {operation} needs {needed.operation}, which the target did "
+                                      f"not carry out ({answer})", needed.operation, needed) from None
 
 
 def setup_answer(exchange: Exchange) -> dict:

@@ -19,7 +19,7 @@ from ecrconf.run import collection, expectations, options, settle, shrinking
 from ecrconf.spec import schemas
 from ecrconf.wire import interrupts
 from ecrconf.wire.client import EcrClient
-from ecrconf.generate import tables
+from ecrconf.generate import listings, tables
 from ecrconf.resources import Resources, SetupFailed
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.resources.world import World
@@ -99,6 +99,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
                              "SigV4 credentials come from the AWS credential chain\n")
     try:
         tables.tables()  # a broken operation table is bad input: one line, before anything runs
+        listings.listings()  # so is a broken listing table (fixtures/pagination.toml)
     except tables.TableInvalid as exc:
         raise pytest.UsageError(str(exc)) from None
     if opt.fail_on_regression and not opt.baseline:

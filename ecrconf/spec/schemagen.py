@@ -8,6 +8,7 @@ schema (nested shapes inlined; the ECR model has no recursive shapes). Patterns 
 as ``^(?:...)$`` because the service matches whole values, while JSON Schema searches.
 Inputs forbid unknown members, so that generated requests hold only modelled members;
 outputs and errors allow them, because awsJson clients must ignore members they do not know.
+The model's paginators (``paginators-1.json``) are copied as they are to ``schemas/paginators.json``.
 """
 
 from __future__ import annotations
@@ -29,6 +30,12 @@ BASE64 = "^[A-Za-z0-9+/]*={0,2}$"
 
 def load_service_model() -> dict:
     return Loader().load_service_model(SERVICE, "service-2")
+
+
+def load_paginators() -> dict:
+    """The model's paginators (botocore ``paginators-1.json``): {operation: {input_token, output_token,
+    limit_key, result_key, ...}}, as botocore gives them."""
+    return Loader().load_service_model(SERVICE, "paginators-1")["pagination"]
 
 
 def full_match(pattern: str) -> str:
@@ -152,12 +159,13 @@ def expected_files() -> dict[str, str]:
     canonical = json.dumps(model, sort_keys=True, separators=(",", ":")).encode()
     files = {path: render(doc) for path, doc in build(model).items()}
     files["source.json"] = render(source(canonical, model))
+    files["paginators.json"] = render(load_paginators())
     return files
 
 
 def generated_paths(root: Path) -> set[str]:
     """The files under root that the generator owns (hand-written data is left alone)."""
-    owned = {"operations.json", "source.json"}
+    owned = {"operations.json", "source.json", "paginators.json"}
     for folder in ("input", "output", "errors"):
         owned.update(f"{folder}/{p.name}" for p in (root / folder).glob("*.json"))
     return {p for p in owned if (root / p).exists()}

@@ -30,6 +30,11 @@ def operation_names() -> list[str]:
     return sorted(operations())
 
 
+def paginators() -> dict[str, dict]:
+    """The model's paginators, as botocore's paginators-1.json gives them (ecrconf.spec.paginators reads them)."""
+    return _read("paginators.json")
+
+
 def input_schema(operation: str) -> dict:
     return _read(f"input/{operation}.json")
 

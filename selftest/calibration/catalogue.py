@@ -17,7 +17,9 @@ AREAS = ("validation", "error-type", "status", "response", "echo", "quota", "ima
          "images", "layers", "policies", "tags", "registry", "repositories",
          # the generic suite (suites/operations), by check family
          "operations-validation", "operations-own-resources", "operations-not-found", "operations-success",
-         "operations-identifiers", "operations-errors")
+         "operations-identifiers", "operations-errors",
+         # every paginated operation (suites/pagination)
+         "pagination")
 _KNOBS = {knob.name for knob in fields(Behaviour)}
 
 

@@ -149,6 +149,14 @@ class Behaviour:
     # deviation but "unsupported" (README); used to hold the suite to that outcome, not as a mutant.
     unimplemented_operations: frozenset[str] = frozenset()
 
+    # Breakages of pagination (paging.py; ops N.1, N.2, N.5).
+    page_size_ignored: bool = False  # maxResults is not read: every page is as long as the default (100)
+    endless_pages: bool = False  # the last page has a nextToken too, to an empty page past the end, and so on
+    cycling_pages: bool = False  # the last page's nextToken leads back to the first page
+    # The next page starts this many items after the end of the page given: -1 lists an item again, 1 skips one.
+    next_page_shift: int = 0
+    garbled_token_restarts: bool = False  # a nextToken it did not make reads as the first page's
+
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
                               ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES),

@@ -24,13 +24,23 @@ def page(items: list, request: dict, behaviour: Behaviour, default_size: int = D
     Raises InvalidParameterException (at 'nextToken') for a token that is not one of ours."""
     if behaviour.reverse_list_order:
         items = items[::-1]
-    start = _offset(request["nextToken"], behaviour.token_format) if "nextToken" in request else 0
-    size = request.get("maxResults", default_size)
+    start = _offset(request["nextToken"], behaviour) if "nextToken" in request else 0
+    size = default_size if behaviour.page_size_ignored else request.get("maxResults", default_size)
     if behaviour.page_size_cap is not None:
         size = min(size, behaviour.page_size_cap)
     end = start + size
-    more = {"nextToken": _token(end, behaviour.token_format)} if end < len(items) else {}
-    return items[start:end], more
+    following = _following(end, len(items), behaviour)
+    return items[start:end], {} if following is None else {"nextToken": _token(following, behaviour.token_format)}
+
+
+def _following(end: int, total: int, behaviour: Behaviour) -> int | None:
+    """Where the page after one ending at end starts; None after the last page (the pagination breakage
+    knobs change this)."""
+    if end < total:
+        return max(0, end + behaviour.next_page_shift)
+    if behaviour.cycling_pages and total:
+        return 0
+    return end if behaviour.endless_pages else None
 
 
 def refuse_paging_with(request: dict, listed: str) -> None:
@@ -46,12 +56,14 @@ def _token(offset: int, token_format: str) -> str:
     return base64.urlsafe_b64encode(text).decode() if token_format == "base64" else text.hex()
 
 
-def _offset(token: str, token_format: str) -> int:
+def _offset(token: str, behaviour: Behaviour) -> int:
     try:
-        raw = base64.urlsafe_b64decode(token.encode()) if token_format == "base64" else bytes.fromhex(token)
+        raw = base64.urlsafe_b64decode(token.encode()) if behaviour.token_format == "base64" else bytes.fromhex(token)
         kind, _, number = raw.decode().partition(":")
         if kind + ":" == _PREFIX and number.isdigit() and number.isascii():
             return int(number)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
+    if behaviour.garbled_token_restarts:
+        return 0
     raise invalid_parameter("nextToken", constraint_texts()["next-token"])

@@ -14,7 +14,6 @@ import dataclasses
 import functools
 import hashlib
 import json
-from contextlib import contextmanager
 
 import pytest
 
@@ -24,7 +23,7 @@ from ecrconf.spec import evidence, schemas
 from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure, identifiers
 from ecrconf.generate import tables
-from ecrconf.resources import OperationNotImplemented, SetupFailed
+from ecrconf.resources import prerequisites
 from ecrconf.resources.world import World, offline
 
 # These have suites of their own, in depth (suites/start_image_scan): their cases are not repeated here.
@@ -46,22 +45,6 @@ def hold_its_state(world: World, operation: str, request: dict) -> None:
     state = tables.table(operation).state
     if state is not None:
         world.hold(state, request)
-
-
-@contextmanager
-def prerequisites(operation: str):
-    """Setup for a check of operation: when the target answers a call the check needs (another operation)
-    with an error, the check cannot be judged and is reported unsupported, naming that operation; that
-    operation's own checks judge the answer. A call that got no answer stays an error."""
-    try:
-        yield
-    except SetupFailed as failed:
-        needed = failed.exchange
-        if needed is None or needed.operation == operation:
-            raise
-        answer = " ".join(filter(None, (f"HTTP {needed.status}", protocol.error_type(needed))))
-        raise OperationNotImplemented(f"unsupported: {operation} needs {needed.operation}, which the target did "
-                                      f"not carry out ({answer})", needed.operation, needed) from None
 
 
 @pytest.fixture(scope="module")
