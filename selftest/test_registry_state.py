@@ -107,6 +107,18 @@ def test_a_setting_the_target_cannot_put_back_is_named(reference):
                               "during setup: HTTP 400 UnknownOperationException"]
 
 
+def test_a_setting_that_cannot_be_read_afterwards_is_written_back_all_the_same(reference):
+    """A target that accepted a broken setting may fail to answer for it: the value read before is put back."""
+    caller = Caller(reference)
+    writes = _writes(reference)
+    hold = RegistryHold(writes)
+    hold.hold("scanning")
+    caller.ok("PutRegistryScanningConfiguration", SCANNING)
+    writes.client = _Failing(writes.client, "GetRegistryScanningConfiguration")
+    assert hold.restore() == []
+    assert caller.ok("GetRegistryScanningConfiguration")["scanningConfiguration"] == {"scanType": "BASIC", "rules": []}
+
+
 def test_a_setting_the_target_cannot_read_is_not_changed(reference):
     """Without its current value the run could not put it back: the hold fails as setup, naming the call."""
     writes = _writes(reference)
@@ -144,43 +156,55 @@ def test_on_aws_with_consent_a_reversible_state_is_held(reference):
     assert hold.restore() == []
 
 
-def test_one_check_at_a_time_holds_the_registry(reference):
-    first, second = RegistryHold(_writes(reference)), RegistryHold(_writes(reference))
-    first.hold("scanning")
-    held_at = []
+def _waited(begin):
+    """begin() started on a thread of its own: (the thread, a list that gets the monotonic time it returned)."""
+    done = []
+    thread = threading.Thread(target=lambda: (begin(), done.append(time.monotonic())))
+    thread.start()
+    return thread, done
 
-    def hold_second():
-        second.hold("scanning")  # waits for the first
-        held_at.append(time.monotonic())
-        second.restore()
 
-    waiting = threading.Thread(target=hold_second)
-    waiting.start()
+def test_a_check_holding_a_setting_has_the_registry_alone(reference):
+    """Another check's turn begins only when the check that holds a setting ends (its setting put back)."""
+    first, second = _writes(reference), _writes(reference)
+    first.turns.share()
+    hold = RegistryHold(first)
+    hold.hold("scanning")
+    thread, began = _waited(second.turns.share)
     time.sleep(0.3)
-    released_at = time.monotonic()
-    first.restore()
-    waiting.join(timeout=10)
-    assert held_at and held_at[0] >= released_at
+    assert not began, "another check began while the registry was held alone"
+    assert hold.restore() == []
+    ended = time.monotonic()
+    first.turns.end()
+    thread.join(timeout=10)
+    assert began and began[0] >= ended
+    second.turns.end()
 
 
-def test_a_check_waits_for_the_registry_only_so_long(reference):
-    first = RegistryHold(_writes(reference))
-    first.hold("replication")
-    try:
-        with pytest.raises(SetupFailed, match="another check held the registry"):
-            RegistryHold(_writes(reference, lock_timeout=0.1)).hold("registry_policy")
-    finally:
-        first.restore()
+def test_a_check_waits_to_be_alone_until_the_shared_turns_end(reference):
+    first, second = _writes(reference), _writes(reference)
+    first.turns.share()
+    second.turns.share()
+    thread, alone = _waited(lambda: RegistryHold(second).hold("registry_policy"))
+    time.sleep(0.3)
+    assert not alone, "a check was alone while another's turn was under way"
+    ended = time.monotonic()
+    first.turns.end()
+    thread.join(timeout=10)
+    assert alone and alone[0] >= ended
+    second.turns.end()
 
 
-def test_items_are_held_without_the_lock(reference):
-    """Items the run names itself (cache rules, templates, ...) meet no other check: no waiting for them."""
-    first = RegistryHold(_writes(reference))
-    first.hold("scanning")
-    try:
-        RegistryHold(_writes(reference, lock_timeout=0.1)).hold("templates")
-    finally:
-        first.restore()
+def test_checks_share_the_registry_and_items_need_no_turn_alone(reference):
+    """Items the run names itself (cache rules, templates, ...) meet no other check: holding them is shared."""
+    first, second = _writes(reference), _writes(reference)
+    first.turns.share()
+    RegistryHold(first).hold("templates")
+    thread, began = _waited(second.turns.share)
+    thread.join(timeout=10)
+    assert began, "a shared turn waited for another"
+    first.turns.end()
+    second.turns.end()
 
 
 def test_an_unknown_state_is_a_programming_error(reference):

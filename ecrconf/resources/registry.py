@@ -6,9 +6,8 @@ registry instead: its policy, scanning, replication and signing configurations a
 update exclusions and replication backfills (items, each with a name). A check that changes or needs such
 state first *holds* it (``RegistryHold.hold``):
 
-- for a setting, it takes the registry lock, a file lock shared by the run's xdist workers (and by other
-  runs on this machine against the same endpoint), until the check ends: no other check changes or meets
-  that setting meanwhile;
+- for a setting, it has the registry alone until the check ends (``ecrconf.resources.turns``: no other
+  check of the run's workers, or of other runs on this machine against the same endpoint, runs meanwhile);
 - it reads each setting before the first change, and writes the value it read back when the check ends
   (``RegistryHold.restore``);
 - items are never read or written back: the run deletes those it created (``Resources.undo`` for a call
@@ -21,19 +20,15 @@ to another region, a backfill copies the registry's images there): those never r
 
 from __future__ import annotations
 
-import hashlib
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
-import filelock
 import pytest
 
 from ecrconf.resources import SetupFailed, setup_answer
+from ecrconf.resources.turns import Turns
 from ecrconf.wire import protocol
 
-LOCK_TIMEOUT = 300.0  # seconds a check waits for another to finish with the registry before it errors
 
 
 @dataclass(frozen=True)
@@ -123,16 +118,14 @@ STATES = frozenset(SETTINGS) | frozenset(ITEMS) | {"replication_destination"}
 
 
 class RegistryWrites:
-    """Whether this run may change registry-wide state, and the lock that makes one check at a time do it.
+    """Whether this run may change registry-wide state, and the checks' turns with the registry (Turns).
     One per process (a session fixture); ``allowed`` is False on AWS without --allow-registry-writes."""
 
-    def __init__(self, client, *, endpoint: str, on_aws: bool, allowed: bool, lock_timeout: float = LOCK_TIMEOUT):
+    def __init__(self, client, *, endpoint: str, on_aws: bool, allowed: bool):
         self.client = client
         self.on_aws = on_aws
         self.allowed = allowed
-        key = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
-        self.lock = filelock.FileLock(Path(tempfile.gettempdir()) / f"ecrconf-registry-{key}.lock",
-                                      timeout=lock_timeout)
+        self.turns = Turns(endpoint)
 
     def refusal(self, state: str) -> str | None:
         """Why a check may not change state here, or None when it may."""
@@ -152,7 +145,6 @@ class RegistryHold:
         self._writes = writes
         self._saved: dict[str, object] = {}  # state -> its value when first held
         self._requests: dict[str, dict] = {}  # state -> the request it was read for (an account setting's name)
-        self._locked = False
 
     def hold(self, state: str, request: dict | None = None) -> None:
         """Hold state (a name in STATES) for the rest of the check: pytest.skip when the run may not change
@@ -162,33 +154,33 @@ class RegistryHold:
         reason = self._writes.refusal(state)
         if reason:
             pytest.skip(reason)
-        if state in SETTINGS and not self._locked:  # items have names of their own: no other check meets them
-            try:
-                self._writes.lock.acquire()
-            except filelock.Timeout:
-                raise SetupFailed(f"another check held the registry for more than {self._writes.lock.timeout:.0f} s"
-                                  ) from None
-            self._locked = True
+        if state in SETTINGS:  # items have names of their own: no other check meets them
+            self._writes.turns.alone()
         if state in SETTINGS and state not in self._saved:
             self._requests[state] = request or {}
             self._saved[state] = SETTINGS[state].read(self._writes.client.call, self._requests[state])
 
     def restore(self) -> list[str]:
-        """Write back every held setting that is no longer as it was read, then let other checks have the
-        registry. Returns one line per setting that could not be read or written back (empty when all were)."""
+        """Write back every held setting that is no longer as it was read (the check's turn, alone, ends with
+        the check). Returns one line per setting that could not be read or written back (empty when all were)."""
         problems = []
         try:
             for state, value in self._saved.items():
                 setting = SETTINGS[state]
                 try:
-                    if setting.read(self._writes.client.call, self._requests[state]) != value:
+                    if not self._unchanged(setting, state, value):
                         setting.write(self._writes.client.call, value)
                 except SetupFailed as failed:
                     problems.append(f"{setting.what} was not put back: {str(failed).splitlines()[0]}")
         finally:
             self._saved.clear()
             self._requests.clear()
-            if self._locked:
-                self._writes.lock.release()
-                self._locked = False
         return problems
+
+    def _unchanged(self, setting: Setting, state: str, value: object) -> bool:
+        """Whether the setting reads as it did; a setting that cannot be read now (a target that accepted
+        something it cannot answer for) is written back all the same."""
+        try:
+            return setting.read(self._writes.client.call, self._requests[state]) == value
+        except SetupFailed:
+            return False

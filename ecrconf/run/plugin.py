@@ -258,6 +258,15 @@ def registry_writes(pytestconfig: pytest.Config, client: EcrClient, target: Targ
                           allowed=not on_aws or pytestconfig.option.allow_registry_writes)
 
 
+@pytest.fixture(autouse=True)
+def registry_turn(registry_writes: RegistryWrites):
+    """Every check's turn with the registry (ecrconf.resources.turns): shared, or alone once it holds a
+    registry-wide setting; it ends after the check's own fixtures, a world's restore among them."""
+    registry_writes.turns.share()
+    yield
+    registry_writes.turns.end()
+
+
 @pytest.fixture
 def world(resources: Resources, client: EcrClient, registry_writes: RegistryWrites):
     """The check's World (ecrconf.resources.world: what the operation tables' placeholders name). When the
