@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ecrconf.resources import images
 from ecrconf.spec import schemas
 from ecrconf.wire import protocol
-from ecrconf.checks import NoVerdict
+from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
 from ecrconf.resources.images import Image
 
@@ -268,16 +268,29 @@ class Resources:
 def prerequisites(operation: str):
     """Setup for a check of operation: when the target answers a call the check needs (another operation)
     with an error, the check cannot be judged and is reported unsupported (OperationNotImplemented), naming
-    that operation; that operation's own checks judge the answer. A call that got no answer stays an error."""
+    that operation; that operation's own checks judge the answer. A setup call of operation itself that
+    fails is the check's answer (a ConformanceFailure), unless the target does not implement it (unsupported).
+    A call that got no answer stays an error."""
     try:
         yield
+    except OperationNotImplemented as failed:
+        if failed.exchange is None or failed.exchange.operation == operation:
+            raise
+        raise _unsupported(operation, failed.exchange) from None
     except SetupFailed as failed:
         needed = failed.exchange
-        if needed is None or needed.operation == operation:
+        if needed is None or needed.status is None:
             raise
-        answer = " ".join(filter(None, (f"HTTP {needed.status}", protocol.error_type(needed))))
-        raise OperationNotImplemented(f"unsupported: {operation} needs {needed.operation}, which the target did "
-                                      f"not carry out ({answer})", needed.operation, needed) from None
+        if needed.operation == operation:
+            raise ConformanceFailure(f"{operation} failed when the check called it to set up",
+                                     received=_outcome(needed), expected="HTTP 200", exchange=needed) from None
+        raise _unsupported(operation, needed) from None
+
+
+def _unsupported(operation: str, needed: Exchange) -> OperationNotImplemented:
+    answer = " ".join(filter(None, (f"HTTP {needed.status}", protocol.error_type(needed))))
+    return OperationNotImplemented(f"unsupported: {operation} needs {needed.operation}, which the target did not "
+                                   f"carry out ({answer})", needed.operation, needed)
 
 
 def setup_answer(exchange: Exchange) -> dict:
