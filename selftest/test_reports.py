@@ -12,6 +12,7 @@ from ecrconf.report.compare import compare
 from ecrconf.report.html import render_html
 from ecrconf.report.markdown import render_markdown
 from ecrconf.report.results_file import schema
+from ecrconf.run.collection import requirement
 from selftest.html_tree import external_references, parse
 from selftest.results_samples import FRESH, INVALID, SCAN, find, record, sample_results
 
@@ -280,3 +281,12 @@ def test_a_run_that_judged_nothing_says_so():
     verdict = parse(render_html(document)).find("p", cls="verdict")
     assert verdict.text().startswith("Nothing judged: 0 of ") and "Passed" not in verdict.text()
     assert render_markdown(document).startswith("### ⚪ ECR conformance of moto-5.2.5: nothing judged: 0 of")
+
+
+def test_a_requirement_is_the_whole_first_paragraph_of_the_docstring():
+    wrapped = """BatchGetImage MUST answer absent images as failures of
+    those items, never as an error of the whole call.
+
+    How the check goes about it."""
+    assert requirement(wrapped) == ("BatchGetImage MUST answer absent images as failures of those items, never as an "
+                                    "error of the whole call.")

@@ -27,7 +27,7 @@ def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: 
         docstring = (getattr(item, "function", None) and item.function.__doc__) or item.name
         check = results.check_id(item.nodeid, operation)
         item.user_properties += [("check_id", check), ("operation", operation),
-                                 ("requirement", docstring.strip().splitlines()[0])]
+                                 ("requirement", requirement(docstring))]
         marker = item.get_closest_marker("evidence")
         if marker:
             level, source = marker.args
@@ -41,3 +41,8 @@ def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: 
             item.stash[settle.KNOWN] = entry
             item.user_properties.append(("known_deviation", entry.seen))
             item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))
+
+
+def requirement(docstring: str) -> str:
+    """A test's requirement: the first paragraph of its docstring, on one line (a MUST sentence may wrap)."""
+    return " ".join(docstring.strip().split("\n\n", 1)[0].split())
