@@ -10,7 +10,7 @@ import pytest
 from botocore.loaders import Loader
 
 from ecrconf.checks import ConformanceFailure, paging
-from ecrconf.generate import listings, strategies, tables
+from ecrconf.generate import boundaries, listings, tables
 from ecrconf.generate.tables import TableInvalid
 from ecrconf.resources.world import offline
 from ecrconf.spec import paginators
@@ -63,7 +63,7 @@ def test_every_limit_key_has_its_bounds_broken_by_the_validation_family():
     for operation, paginator in paginators.paginators().items():
         low, high = paginator.limit_bounds()
         base = tables.fill(operation, tables.table(operation).request, world)
-        ids = {case.id for case in strategies.boundary_cases(operation, base)}
+        ids = {case.id for case in boundaries.boundary_cases(operation, base)}
         assert {f"{paginator.limit_key}-too-small-{low - 1}", f"{paginator.limit_key}-too-large-{high + 1}"} <= ids
 
 
