@@ -12,6 +12,7 @@ import pytest
 
 from ecrconf.resources import Resources, SetupFailed
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
+from ecrconf.resources.turns import Turns
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
 from selftest.reference.server import REFERENCE_KEYS
@@ -62,7 +63,7 @@ def reference():
 
 def _writes(url: str, **options) -> RegistryWrites:
     caller = Caller(url)
-    return RegistryWrites(caller.client, endpoint=url, **{"on_aws": False, "allowed": True, **options})
+    return RegistryWrites(caller.client, Turns(url), **{"on_aws": False, "allowed": True, **options})
 
 
 def test_a_held_setting_is_put_back_as_it_was(reference):

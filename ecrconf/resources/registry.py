@@ -121,11 +121,11 @@ class RegistryWrites:
     """Whether this run may change registry-wide state, and the checks' turns with the registry (Turns).
     One per process (a session fixture); ``allowed`` is False on AWS without --allow-registry-writes."""
 
-    def __init__(self, client, *, endpoint: str, on_aws: bool, allowed: bool):
+    def __init__(self, client, turns: Turns, *, on_aws: bool, allowed: bool):
         self.client = client
+        self.turns = turns
         self.on_aws = on_aws
         self.allowed = allowed
-        self.turns = Turns(endpoint)
 
     def refusal(self, state: str) -> str | None:
         """Why a check may not change state here, or None when it may."""

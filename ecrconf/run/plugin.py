@@ -22,6 +22,7 @@ from ecrconf.wire.client import EcrClient
 from ecrconf.generate import listings, tables
 from ecrconf.resources import Resources, SetupFailed
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
+from ecrconf.resources.turns import Turns
 from ecrconf.resources.world import World
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -38,6 +39,7 @@ settings.register_profile(
 settings.load_profile("conformance")
 
 TARGET = pytest.StashKey[Target]()
+TURNS = pytest.StashKey[Turns]()
 RUN_ID = pytest.StashKey[str]()
 # The expectations file the run applies (None: none) and, for the header, why none.
 EXPECTATIONS = pytest.StashKey[tuple[Path | None, str]]()
@@ -213,6 +215,25 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    """Every check's turn with the registry (ecrconf.resources.turns): shared, or alone once it holds a
+    registry-wide setting; it spans the check's setup, call and teardown (a world's restore among them)."""
+    turns = _turns(item.config)
+    turns.share()
+    try:
+        return (yield)
+    finally:
+        turns.end()
+
+
+def _turns(config: pytest.Config) -> Turns:
+    """This process's turns with the target's registry, made on first use."""
+    if TURNS not in config.stash:
+        config.stash[TURNS] = Turns(config.stash[TARGET].endpoint)
+    return config.stash[TURNS]
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item):
     test = getattr(item, "obj", None)
     if not getattr(test, "is_hypothesis_test", False):
@@ -254,17 +275,8 @@ def resources(pytestconfig: pytest.Config, client: EcrClient):
 def registry_writes(pytestconfig: pytest.Config, client: EcrClient, target: Target) -> RegistryWrites:
     """Whether checks may change state of the whole registry (ecrconf.resources.registry), and its lock."""
     on_aws = is_real_aws(target.endpoint)
-    return RegistryWrites(client, endpoint=target.endpoint, on_aws=on_aws,
+    return RegistryWrites(client, _turns(pytestconfig), on_aws=on_aws,
                           allowed=not on_aws or pytestconfig.option.allow_registry_writes)
-
-
-@pytest.fixture(autouse=True)
-def registry_turn(registry_writes: RegistryWrites):
-    """Every check's turn with the registry (ecrconf.resources.turns): shared, or alone once it holds a
-    registry-wide setting; it ends after the check's own fixtures, a world's restore among them."""
-    registry_writes.turns.share()
-    yield
-    registry_writes.turns.end()
 
 
 @pytest.fixture
