@@ -19,7 +19,7 @@ from ecrconf.spec import paginators, schemas
 
 TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "pagination.toml"
 # What an operation lists; the table's header comment says what each is.
-KINDS = ("images", "preview", "findings", "repositories", "registry", "backfill")
+KINDS = ("images", "preview", "findings", "repositories", "cache_rules", "templates", "registry", "backfill")
 IMAGES = 3  # images the run pushes for the "images" and "preview" lists
 
 

@@ -125,8 +125,8 @@ class Resources:
         name = made.get("repositoryName") if isinstance(made, dict) else None
         if isinstance(name, str):
             registry = made.get("registryId")
-            with self._lock:  # a malformed registry id in the answer is not sent back: the default registry
-                self._created[name] = registry if isinstance(registry, str) and registry.isdigit() else None
+            with self._lock:  # where the target says it made it, even a registry id no ECR has ("True")
+                self._created[name] = registry if isinstance(registry, str) and registry else None
             self._delete([name])
 
     def _undo_item(self, exchange: Exchange) -> None:

@@ -6,9 +6,11 @@ follows nextToken: no page may hold more than asked, the walk must end, every it
 on exactly one page, and a garbled nextToken must be refused. The bounds of maxResults are the
 validation family's (suites/operations: maxResults too small and too large, for every operation).
 
-The run lists only what it can make in repositories of its own: images, a lifecycle policy preview, a
-scan. Lists of unknown length (the whole registry's repositories, pull-through cache rules, creation
-templates and backfills; a scan's findings) are walked as they are, in pages small enough that the run's items span several when the
+The run lists what it makes: images in repositories of its own, a lifecycle policy preview, a scan,
+repositories, and pull-through cache rules and creation templates of its own (registry-wide items, deleted
+when the module ends; on AWS only with --allow-registry-writes). Lists of unknown length (the whole
+registry's repositories, cache rules, templates and backfills; a scan's findings) are walked as they are,
+in pages small enough that the run's items span several when the
 registry holds few, and large enough that a walk takes about REGISTRY_PAGES pages however many it holds
 (counted first, in the largest pages the model allows). Their length is not known for sure (others may
 add items meanwhile), so such a walk has not ended when STALL pages in a row bring no new item and still
@@ -17,8 +19,10 @@ give a nextToken.
 
 from __future__ import annotations
 
+import json
 import math
 import time
+import uuid
 from dataclasses import dataclass
 
 import pytest
@@ -27,7 +31,9 @@ from ecrconf import checks
 from ecrconf.checks import paging
 from ecrconf.generate import listings
 from ecrconf.generate.listings import IMAGES, Listing
-from ecrconf.resources import SetupFailed, prerequisites
+from ecrconf.resources import SetupFailed, prerequisites, setup_answer
+from ecrconf.resources.registry import RegistryWrites
+from ecrconf.wire import interrupts
 from ecrconf.spec import evidence, schemas
 
 # Pages a list of the run's n items may take: one item a page (a target may give fewer than asked, ops
@@ -82,10 +88,11 @@ class Lists:
     """What the run lists, made on first use and kept for the module (listing changes nothing), and one
     walk per operation."""
 
-    def __init__(self, client, resources, scan_timeout: float):
-        self._client, self._resources, self._timeout = client, resources, scan_timeout
+    def __init__(self, client, resources, writes: RegistryWrites, scan_timeout: float):
+        self._client, self._resources, self._writes, self._timeout = client, resources, writes, scan_timeout
         self._made: dict[str, object] = {}
         self._walks: dict[str, paging.Walk] = {}
+        self._undo: list = []  # exchanges that made registry-wide items, deleted by close
 
     def subject(self, listing: Listing) -> Subject:
         with prerequisites(listing.operation):
@@ -126,6 +133,38 @@ class Lists:
 
     def _registry(self, listing: Listing) -> Subject:
         return self._counted(listing, {}, None, account_wide=True)
+
+    def _cache_rules(self, listing: Listing) -> Subject:
+        own = self._registry_items("cache_rules", "CreatePullThroughCacheRule", lambda n: {
+            "ecrRepositoryPrefix": f"ecrconf-{uuid.uuid4().hex[:10]}",  # 2-30 characters: not the run's prefix
+            "upstreamRegistryUrl": "public.ecr.aws", "upstreamRegistry": "ecr-public"})
+        return self._counted(listing, {}, tuple({"ecrRepositoryPrefix": r["ecrRepositoryPrefix"]} for r in own),
+                             account_wide=True)
+
+    def _templates(self, listing: Listing) -> Subject:
+        own = self._registry_items("templates", "CreateRepositoryCreationTemplate", lambda n: {
+            "prefix": f"{self._resources.prefix}-page-{n}-{uuid.uuid4().hex[:6]}", "appliedFor": ["REPLICATION"]})
+        return self._counted(listing, {}, tuple({"prefix": r["prefix"]} for r in own), account_wide=True)
+
+    def _registry_items(self, state: str, operation: str, request) -> list[dict]:
+        """IMAGES items of the whole registry, each made by operation with request(n): their requests. They
+        are deleted when the module ends (close); on AWS only with --allow-registry-writes."""
+        reason = self._writes.refusal(state)
+        if reason:
+            pytest.skip(reason)
+        made = []
+        for n in range(1, IMAGES + 1):
+            exchange = self._client.call(operation, request(n))
+            self._undo.append(exchange)
+            setup_answer(exchange)
+            made.append(json.loads(exchange.request.body))
+        return made
+
+    def close(self) -> None:
+        """Delete the registry-wide items made for listing (Resources.undo), newest first."""
+        for exchange in reversed(self._undo):
+            self._resources.undo(exchange)
+        self._undo.clear()
 
     def _backfill(self, listing: Listing) -> Subject:
         pytest.skip(f"not run: {NOT_MADE['backfill']}")
@@ -187,8 +226,11 @@ def walk(client, listing: Listing, subject: Subject) -> paging.Walk:
 
 
 @pytest.fixture(scope="module")
-def lists(client, resources, scan_timeout) -> Lists:
-    return Lists(client, resources, scan_timeout)
+def lists(client, resources, registry_writes, scan_timeout):
+    made = Lists(client, resources, registry_writes, scan_timeout)
+    yield made
+    with interrupts.deferred():
+        made.close()
 
 
 @pytest.mark.parametrize("operation", _params("ops N.2", "a page holds up to maxResults items"))
