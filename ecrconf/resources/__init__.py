@@ -76,7 +76,7 @@ class Resources:
         self.prefix = prefix
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
-        self._created: dict[str, str | None] = {}  # name -> registry id, None until the target answers
+        self._created: dict[str, object] = {}  # name -> its registry id (as sent or answered), None: the default
         pattern = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]["pattern"]
         if not re.fullmatch(pattern, f"{prefix}-1"):
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
@@ -124,19 +124,16 @@ class Resources:
         made = _dig(exchange.body, "repository")
         name = made.get("repositoryName") if isinstance(made, dict) else None
         if isinstance(name, str):
-            registry = made.get("registryId")
-            with self._lock:  # where the target says it made it, even a registry id no ECR has ("True")
-                self._created[name] = registry if isinstance(registry, str) and registry else None
+            # The registry as the request named it, whatever its JSON type: a target that made a repository
+            # under registryId true finds it again only by that value (moto answers it as "True").
+            registry = _sent(exchange).get("registryId", made.get("registryId"))
+            with self._lock:
+                self._created[name] = registry if registry not in (None, "", False) else None
             self._delete([name])
 
     def _undo_item(self, exchange: Exchange) -> None:
         delete, keys = UNDOES[exchange.operation]
-        try:
-            sent = json.loads(exchange.request.body or b"{}")
-        except ValueError:
-            return
-        known = {**(sent if isinstance(sent, dict) else {}),
-                 **(exchange.body if isinstance(exchange.body, dict) else {})}
+        known = {**_sent(exchange), **(exchange.body if isinstance(exchange.body, dict) else {})}
         payload = {key: known[key] for key in keys if isinstance(known.get(key), str)}
         if payload:
             self.client.call(delete, payload)
@@ -304,6 +301,15 @@ def setup_answer(exchange: Exchange) -> dict:
     answered = exchange if exchange.status is not None else None
     raise SetupFailed(f"{exchange.operation} failed during setup: {_outcome(exchange)}\n{exchange.describe()}",
                       answered)
+
+
+def _sent(exchange: Exchange) -> dict:
+    """The JSON object a request sent; {} for any other body."""
+    try:
+        sent = json.loads(exchange.request.body or b"{}")
+    except ValueError:
+        return {}
+    return sent if isinstance(sent, dict) else {}
 
 
 def _answered_with_error(exchange: Exchange) -> bool:
