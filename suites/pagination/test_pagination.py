@@ -32,7 +32,7 @@ from ecrconf.checks import paging
 from ecrconf.generate import listings
 from ecrconf.generate.listings import IMAGES, Listing
 from ecrconf.resources import SetupFailed, prerequisites, setup_answer
-from ecrconf.resources.registry import RegistryWrites
+from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.wire import interrupts
 from ecrconf.spec import evidence, schemas
 
@@ -54,9 +54,7 @@ FINISHED_SCANS = ("COMPLETE", "FAILED")
 # Lists whose items the run does not make, and why: whether each is on one page is not judged for them.
 NOT_MADE = {"findings": "the run cannot make scan findings: its images have no known vulnerabilities",
             "registry": "the run makes none of these to list: they are items of the whole registry, which only "
-                        "the checks of their own operations make (and delete)",
-            "backfill": "the run makes no replication backfill to list the results of: a backfill copies the "
-                        "registry's images to a replication destination"}
+                        "the checks of their own operations make (and delete)"}
 
 
 @dataclass(frozen=True)
@@ -167,7 +165,31 @@ class Lists:
         self._undo.clear()
 
     def _backfill(self, listing: Listing) -> Subject:
-        pytest.skip(f"not run: {NOT_MADE['backfill']}")
+        """A replication backfill started after the run's images were pushed: they are among its results.
+        The replication destination it needs is held alone and put back at once; never on AWS (a backfill
+        copies the registry's images to another region)."""
+        request, own = self._once("images", self._pushed)
+        registry = self._once("registry", lambda: self._resources.repository().registry_id)
+        hold = RegistryHold(self._writes)
+        hold.hold("replication_destination")
+        hold.hold("backfills")
+        hold.hold("replication")
+        destination = {"region": "us-west-2" if self._client.region != "us-west-2" else "us-east-1",
+                       "registryId": registry}
+        try:
+            self._resources.call("PutReplicationConfiguration",
+                                 {"replicationConfiguration": {"rules": [{"destinations": [destination]}]}})
+            exchange = self._client.call("StartReplicationBackfill", {"destination": destination})
+            self._undo.append(exchange)
+            asked = {"replicationBackfillId": setup_answer(exchange).get("replicationBackfillId")}
+        finally:
+            problems = hold.restore()
+        if problems:
+            raise SetupFailed("; ".join(problems))
+        self._until("DescribeReplicationBackfillResults", asked, "status", ("COMPLETE", "FAILED", "STOPPED"))
+        mine = tuple({"repositoryName": request["repositoryName"], "imageId": {"imageDigest": image["imageDigest"]}}
+                     for image in own)
+        return self._counted(listing, asked, mine, account_wide=True)
 
     def _pushed(self) -> tuple[dict, tuple[dict, ...]]:
         """The run's repository of IMAGES tagged images: the request naming it, and the images."""
