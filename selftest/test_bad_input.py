@@ -78,6 +78,16 @@ def test_unreachable_endpoint():
     assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{port}"), 7, "cannot reach")
 
 
+@pytest.mark.parametrize("listing", ["--collect-only", "--fixtures-per-test"])
+def test_a_listing_neither_probes_nor_judges(listing):
+    """A run that only lists what it would run sends nothing, so an unreachable endpoint is no error and
+    the run is neither complete nor incomplete."""
+    done = pytest_runs.run(["-p", "no:cacheprovider", listing, "--endpoint=http://127.0.0.1:1",
+                            "suites/semantics", "-k", "digest"], env=os.environ, timeout=120)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "ECR conformance: no checks ran" in done.stdout and "incomplete" not in done.stdout
+
+
 def test_hanging_endpoint_times_out(silent_port):
     assert_one_line(run_suite(f"--endpoint=http://127.0.0.1:{silent_port}", "--request-timeout=0.5"), 7, "timed out")
 

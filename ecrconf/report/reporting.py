@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf.report import compare, junit, results_file, summary
-from ecrconf.run import outcomes, results, settle
+from ecrconf.run import options, outcomes, results, settle
 from ecrconf.wire import client
 from ecrconf.report.html import render_html
 from ecrconf.report.markdown import render_markdown
@@ -108,7 +108,7 @@ class RunReport:
         judged = len(self.collector.records)
         not_run = max(0, (self.collected or 0) - judged)
         stopped = self.interrupted or _stopped(self.session, exitstatus)
-        if self.config.option.collectonly:
+        if options.sends_nothing(self.config.option):
             stopped, not_run = None, 0
         completeness = {"complete": not stopped and not_run == 0, "not_run": not_run}
         if stopped or not_run:

@@ -136,3 +136,9 @@ def shown(path: Path | None) -> str | None:
         return None
     root = expectations.ROOT.parent
     return str(path.resolve().relative_to(root)) if path.resolve().is_relative_to(root) else str(path)
+
+
+def sends_nothing(opt) -> bool:
+    """Whether pytest only lists (``--collect-only``, ``--fixtures``, ``--fixtures-per-test``): no check
+    runs, so no target is started or probed and the run is neither complete nor incomplete."""
+    return bool(opt.collectonly or opt.showfixtures or opt.show_fixtures_per_test)

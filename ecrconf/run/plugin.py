@@ -115,7 +115,7 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         if is_real_aws(target.endpoint) and not opt.allow_aws:
             raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: the suite creates and deletes "
                                  "repositories there; pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
-        if not opt.collectonly:
+        if not options.sends_nothing(opt):
             _probe(config, target)
     except TargetUnusable as exc:
         sys.stderr.write(f"ecrconf: {exc}\n")
@@ -150,7 +150,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     if hasattr(config, "workerinput") or TARGET in config.stash:
         return
     name = config.option.target or EmbeddedMoto.name()
-    if config.option.collectonly:  # nothing will be sent: no server needed
+    if options.sends_nothing(config.option):  # no server needed
         config.stash[TARGET] = Target("", "us-east-1", name, embedded=True)
         return
     moto = EmbeddedMoto()
