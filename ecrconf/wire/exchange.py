@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import re
 import shlex
-import unicodedata
 from dataclasses import dataclass, field
 
 EXCERPT = 600
@@ -16,8 +15,8 @@ _CREDENTIAL = re.compile(r"(Credential=)([^/,\s]{4})[^/,\s]*")
 SECRET_HEADERS = {"x-amz-security-token"}
 # Besides category Cc (C0, DEL, C1): line and paragraph separators, and the bidi embeddings, overrides
 # and isolates that can make a line read other than it is (Unicode TR #9; CVE-2021-42574 "Trojan Source").
-_INVISIBLE = frozenset("\u2028\u2029\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
-_KEPT = frozenset("\n\t")
+# Category Cc is exactly U+0000-U+001F and U+007F-U+009F; newline and tab are kept.
+_UNPRINTABLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 def printable(text: str) -> str:
@@ -28,12 +27,11 @@ def printable(text: str) -> str:
     before it. Controls are Unicode category Cc (C0, DEL, C1 U+0080-U+009F), U+2028/U+2029 and the bidi
     controls U+202A-U+202E, U+2066-U+2069. Other text, including non-ASCII letters, is unchanged.
     """
-    return "".join(_escaped(ch) if (ch in _INVISIBLE or unicodedata.category(ch) == "Cc") and ch not in _KEPT
-                   else ch for ch in text)
+    return _UNPRINTABLE.sub(_escaped, text)
 
 
-def _escaped(ch: str) -> str:
-    code = ord(ch)
+def _escaped(match: re.Match) -> str:
+    code = ord(match.group())
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
