@@ -78,10 +78,15 @@ def test_image_digest_source_names_the_image_by_another_digest_consistently(sour
         assert [i["imageManifest"] for i in got["images"]] == [image.manifest.decode()]  # its digest is not theirs
         assert [(f["imageId"], f["failureCode"]) for f in got["failures"]] == [
             ({"imageDigest": image.digest}, "ImageNotFound")]
-        ref.fails("PutImage", where(repo, imageManifest=image.manifest.decode(), imageDigest=image.digest),
-                  "ImageDigestDoesNotMatchException")  # the true digest is compared with the one computed
+        ref.fails("PutImage", where(repo, imageManifest=image.manifest.decode(), imageDigest=other),
+                  "ImageDigestDoesNotMatchException")  # a given digest is still held to the bytes' (ops I.4)
+        again = ref.ok("PutImage", where(repo, imageManifest=image.manifest.decode(), imageDigest=image.digest,
+                                         imageTag="v2"))["image"]
+        assert again["imageId"] == {"imageDigest": other, "imageTag": "v2"}  # the same image, named the other way
+        assert listed(ref, repo) == [{"imageDigest": other, "imageTag": t} for t in ("v1", "v2")]
         deleted = ref.ok("BatchDeleteImage", where(repo, imageIds=[{"imageDigest": other}]))
-        assert deleted["imageIds"] == [{"imageDigest": other, "imageTag": "v1"}] and listed(ref, repo) == []
+        assert deleted["imageIds"] == [{"imageDigest": other, "imageTag": t} for t in ("v1", "v2")]
+        assert listed(ref, repo) == []
 
 
 # --- retag_keeps_old_image: a re-pushed tag that stays on the old image -------------------------------------

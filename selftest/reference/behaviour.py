@@ -144,8 +144,9 @@ class Behaviour:
     # see is not what real ECR would have.
     # What PutImage hashes into an image's digest: "manifest", the exact manifest bytes (research 6.4);
     # "reserialised", the manifest re-serialised as compact JSON with sorted keys; "layers", its layer digests
-    # joined (moto 5.2.5's Image._create_digest). The manifest is kept and answered as sent, a given imageDigest is
-    # compared with the digest computed, and every operation names the image by that digest.
+    # joined (moto 5.2.5's Image._create_digest, when no imageDigest is given). The manifest is kept and answered as
+    # sent, a given imageDigest is still compared with the digest of the bytes (so a correct push succeeds), and
+    # every operation names the image by the digest computed.
     image_digest_source: str = "manifest"
     # PutImage of another manifest with a tag an image holds, on a repository where the tag is mutable, succeeds and
     # echoes the tag, but the tag stays on the image that had it: the new image is stored untagged.

@@ -21,10 +21,10 @@ def put_image(ctx: Context, request: dict) -> dict:
         reserialised = json.dumps(json.loads(manifest.text), sort_keys=True, separators=(",", ":"))
         manifest = manifests.parse(reserialised, request.get("imageManifestMediaType"))
     where = {"repository": repository.name, "registry": repository.registry_id}
+    given = request.get("imageDigest")  # compared with the digest of the bytes (I.4), whatever names the image
+    if given is not None and given != manifest.digest and ctx.behaviour.image_digest_checked:
+        raise error("image-digest-mismatch", given=given, calculated=manifest.digest)
     digest = _image_digest(ctx, manifest)
-    given = request.get("imageDigest")
-    if given is not None and given != digest and ctx.behaviour.image_digest_checked:
-        raise error("image-digest-mismatch", given=given, calculated=digest)
     if manifest.is_index:
         missing = [d for d in dict.fromkeys(manifest.children) if d not in repository.images]
         if missing:
