@@ -19,6 +19,7 @@ MESSAGE_KEYS = ("message", "Message")
 SCAN_OUTCOMES = ("COMPLETE", "FAILED")
 REQUEST_ID_STYLES = ("uuid4", "uuid1", "absent")
 TOKEN_FORMATS = ("base64", "hex")  # how paging.py spells an opaque nextToken
+DIGEST_SOURCES = ("manifest", "reserialised", "layers")  # what PutImage hashes into an image's digest
 # The checks of a signature the reference makes, by name; ``unchecked`` skips some (see sigv4.verify).
 SIGV4_CHECKS = ("presence", "expiry", "not-yet-current", "region", "service", "access-key", "session-token",
                 "payload-hash", "signature")
@@ -139,6 +140,24 @@ class Behaviour:
     # A conformant variant among them (ops P.8, P.13): lifecycle rules kept in the order put, not by rulePriority.
     lifecycle_rules_as_put: bool = False
 
+    # Breakages of state across calls (suites/stateful): each answer looks right on its own, but what later calls
+    # see is not what real ECR would have.
+    # What PutImage hashes into an image's digest: "manifest", the exact manifest bytes (research 6.4);
+    # "reserialised", the manifest re-serialised as compact JSON with sorted keys; "layers", its layer digests
+    # joined (moto 5.2.5's Image._create_digest, when no imageDigest is given). The manifest is kept and answered as
+    # sent, a given imageDigest is still compared with the digest of the bytes (so a correct push succeeds), and
+    # every operation names the image by the digest computed.
+    image_digest_source: str = "manifest"
+    # PutImage of another manifest with a tag an image holds, on a repository where the tag is mutable, succeeds and
+    # echoes the tag, but the tag stays on the image that had it: the new image is stored untagged.
+    retag_keeps_old_image: bool = False
+    # BatchGetImage by digest (no tag) still answers an image BatchDeleteImage removed; ListImages, DescribeImages
+    # and the other operations no longer find it.
+    deleted_images_still_got: bool = False
+    # DeleteRepository with force answers success, but the images stay: a repository created again under the name
+    # holds them (with their tags) at once.
+    force_delete_keeps_images: bool = False
+
     # Breakages of the generic operation families (suites/operations). Also input_constraints, whose member
     # paths step into list items ("BatchDeleteImage.imageIds.imageTag"), answer_members, answer_omits,
     # error_statuses and error_types.
@@ -156,11 +175,14 @@ class Behaviour:
     # The next page starts this many items after the end of the page given: -1 lists an item again, 1 skips one.
     next_page_shift: int = 0
     garbled_token_restarts: bool = False  # a nextToken it did not make reads as the first page's
+    # A nextToken is the offset of the next page, not the place of the last item given: an item deleted from an
+    # earlier page between two pages makes the next one skip an item (and one added ahead, newest first, repeat one).
+    offset_tokens: bool = False
 
     def __post_init__(self) -> None:
         for name, allowed in (("error_type_style", ERROR_TYPE_STYLES), ("message_key", MESSAGE_KEYS),
                               ("request_id_style", REQUEST_ID_STYLES), ("scan_outcome", SCAN_OUTCOMES),
-                              ("token_format", TOKEN_FORMATS)):
+                              ("token_format", TOKEN_FORMATS), ("image_digest_source", DIGEST_SOURCES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
         if self.page_size_cap is not None and self.page_size_cap < 1:

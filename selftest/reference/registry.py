@@ -8,12 +8,21 @@ scans of one image start exactly one scan).
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import threading
 from dataclasses import dataclass, field
 
 from selftest.reference.errors import error, shown
 from selftest.reference.manifests import Manifest
 from selftest.reference.settings import RegistrySettings
+
+# Creation order of repositories and images, the stable order their lists are given in (paging.py names a
+# place in it); one count for the process, so that it only ever increases.
+_CREATED = itertools.count(1)
+
+
+def _next_created() -> int:
+    return next(_CREATED)
 
 
 @dataclass
@@ -22,10 +31,13 @@ class Image:
     pushed_at: float
     tags: set[str] = field(default_factory=set)
     status: str = "ACTIVE"  # ImageStatus: ARCHIVED after UpdateImageStorageClass to ARCHIVE
+    # What names the image: the sha256 of the manifest bytes (research 6.4) unless PutImage computed another
+    # (the breakage image_digest_source).
+    digest: str = ""
+    created: int = field(default_factory=_next_created)  # its place in the creation order
 
-    @property
-    def digest(self) -> str:
-        return self.manifest.digest
+    def __post_init__(self) -> None:
+        self.digest = self.digest or self.manifest.digest
 
 
 @dataclass
@@ -53,6 +65,9 @@ class Repository:
     lifecycle: str | None = None  # the lifecycle policy, compact (ops P.8)
     preview: dict | None = None  # the last lifecycle policy preview: text, started, results (ops P.15)
     resource_tags: dict[str, str] = field(default_factory=dict)  # TagResource's tags, in order (ops T.1)
+    # Images BatchDeleteImage removed, by digest, kept only under the breakage deleted_images_still_got.
+    deleted_images: dict[str, Image] = field(default_factory=dict)
+    created: int = field(default_factory=_next_created)  # its place in the creation order
 
     @property
     def arn_suffix(self) -> str:
@@ -89,6 +104,9 @@ class Store:
         self.lock = threading.RLock()
         self._registries: dict[str, dict[str, Repository]] = {}
         self._settings: dict[str, RegistrySettings] = {}
+        # Repositories DeleteRepository(force) deleted, by (registry, name), kept only under the breakage
+        # force_delete_keeps_images: a repository created again under the name gets their images back.
+        self.force_deleted: dict[tuple[str, str], Repository] = {}
 
     def repositories(self, registry_id: str) -> dict[str, Repository]:
         return self._registries.setdefault(registry_id, {})

@@ -21,9 +21,10 @@ def put_image(ctx: Context, request: dict) -> dict:
         reserialised = json.dumps(json.loads(manifest.text), sort_keys=True, separators=(",", ":"))
         manifest = manifests.parse(reserialised, request.get("imageManifestMediaType"))
     where = {"repository": repository.name, "registry": repository.registry_id}
-    given = request.get("imageDigest")
+    given = request.get("imageDigest")  # compared with the digest of the bytes (I.4), whatever names the image
     if given is not None and given != manifest.digest and ctx.behaviour.image_digest_checked:
         raise error("image-digest-mismatch", given=given, calculated=manifest.digest)
+    digest = _image_digest(ctx, manifest)
     if manifest.is_index:
         missing = [d for d in dict.fromkeys(manifest.children) if d not in repository.images]
         if missing:
@@ -33,17 +34,17 @@ def put_image(ctx: Context, request: dict) -> dict:
         if missing:  # research 6.1: the config blob counts as a layer
             raise error("layers-not-found", digests=", ".join(missing), **where)
     tag = request.get("imageTag")
-    existing = repository.images.get(manifest.digest)
+    existing = repository.images.get(digest)
     if existing is not None and (tag is None or tag in existing.tags):
         # research 6.5; the API reference: "already been pushed, and there were no changes to the manifest or tag"
-        raise error("image-already-exists", digest=manifest.digest, tag=tag or "null", **where)
+        raise error("image-already-exists", digest=digest, tag=tag or "null", **where)
     holder = repository.tags.get(tag) if tag is not None else None
     if holder is not None and repository.tag_is_immutable(tag):
         raise error("image-tag-already-exists", tag=tag, repository=repository.name)
     now = ctx.clock()
-    image = existing or Image(manifest, now)
+    image = existing or Image(manifest, now, digest=digest)
     repository.images[image.digest] = image
-    if tag is not None:
+    if tag is not None and not (holder is not None and ctx.behaviour.retag_keeps_old_image):
         if holder is not None:  # a mutable tag moves to the new image
             repository.images[holder].tags.discard(tag)
         repository.tags[tag] = image.digest
@@ -53,6 +54,20 @@ def put_image(ctx: Context, request: dict) -> dict:
     image_id = {"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
     return {"image": {"registryId": repository.registry_id, "repositoryName": repository.name, "imageId": image_id,
                       "imageManifest": manifest.text, "imageManifestMediaType": manifest.media_type}}
+
+
+def _image_digest(ctx: Context, manifest: manifests.Manifest) -> str:
+    """The digest naming the image: the sha256 of the manifest bytes (research 6.4), or what the breakage
+    image_digest_source hashes instead: the manifest re-serialised compact with sorted keys, or its layers' digests
+    joined (an index's: its manifests'), as moto 5.2.5 does."""
+    source = ctx.behaviour.image_digest_source
+    if source == "reserialised":
+        return manifests.digest_of(json.dumps(json.loads(manifest.text), sort_keys=True,
+                                              separators=(",", ":")).encode())
+    if source == "layers":
+        joined = "".join(manifest.children if manifest.is_index else manifest.blobs[1:])
+        return manifests.digest_of(joined.encode())
+    return manifest.digest
 
 
 def describe_images(ctx: Context, request: dict) -> dict:
@@ -65,7 +80,7 @@ def describe_images(ctx: Context, request: dict) -> dict:
         more = {}
     else:
         shown, more = page([i for i in repository.images.values() if _filter_matches(i, request)], request,
-                           ctx.behaviour)
+                           ctx.behaviour, place=lambda image: (image.created,))
     return {"imageDetails": [_details(ctx, repository, image) for image in shown], **more}
 
 
@@ -75,11 +90,11 @@ def list_images(ctx: Context, request: dict) -> dict:
     if ctx.behaviour.list_images_filter_ignored:
         request = {name: value for name, value in request.items() if name != "filter"}
     shown_tags = slice(0, 1) if ctx.behaviour.list_images_entry_per_image else slice(None)
-    ids = [{"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
-           for image in repository.images.values() if _filter_matches(image, request)
-           for tag in (sorted(image.tags)[shown_tags] or [None])]
-    shown, more = page(ids, request, ctx.behaviour)
-    return {"imageIds": shown, **more}
+    entries = [(image, tag) for image in repository.images.values() if _filter_matches(image, request)
+               for tag in (sorted(image.tags)[shown_tags] or [None])]
+    shown, more = page(entries, request, ctx.behaviour, place=lambda entry: (entry[0].created, entry[1] or ""))
+    return {"imageIds": [{"imageDigest": image.digest, **({"imageTag": tag} if tag is not None else {})}
+                         for image, tag in shown], **more}
 
 
 def batch_get_image(ctx: Context, request: dict) -> dict:
@@ -89,8 +104,10 @@ def batch_get_image(ctx: Context, request: dict) -> dict:
         try:
             image = _batch_item(repository, image_id)
         except _ItemFailure as failure:
-            failures.append(_failure(ctx, repository, image_id, failure.code))
-            continue
+            image = _deleted_image(ctx, repository, image_id, failure.code)
+            if image is None:
+                failures.append(_failure(ctx, repository, image_id, failure.code))
+                continue
         images.append({"registryId": repository.registry_id, "repositoryName": repository.name,
                        "imageId": {"imageDigest": image.digest, **image_id},
                        "imageManifest": image.manifest.text, "imageManifestMediaType": image.manifest.media_type})
@@ -120,7 +137,17 @@ def batch_delete_image(ctx: Context, request: dict) -> dict:
         removed.extend({"imageDigest": image.digest, **({"imageTag": t} if t else {})}
                        for t in (sorted(image.tags) or [None]))
         repository.remove_image(image)
+        if ctx.behaviour.deleted_images_still_got:
+            repository.deleted_images[image.digest] = image
     return {"imageIds": removed, "failures": failures}
+
+
+def _deleted_image(ctx: Context, repository: Repository, image_id: dict, code: str) -> Image | None:
+    """Under the breakage deleted_images_still_got, the image BatchDeleteImage removed that an id naming only
+    a digest asks for; None otherwise."""
+    if code != "ImageNotFound" or not ctx.behaviour.deleted_images_still_got or set(image_id) != {"imageDigest"}:
+        return None
+    return repository.deleted_images.get(image_id["imageDigest"])
 
 
 def _required_blobs(ctx: Context, manifest: manifests.Manifest) -> tuple[str, ...]:

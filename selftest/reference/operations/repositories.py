@@ -25,6 +25,9 @@ def create_repository(ctx: Context, request: dict) -> dict:
         request.get("imageScanningConfiguration", {}).get("scanOnPush", False),
         request.get("encryptionConfiguration", DEFAULT_ENCRYPTION),
         exclusion_filters=request.get("imageTagMutabilityExclusionFilters", []), resource_tags=tags)
+    kept = ctx.store.force_deleted.pop((registry_id, name), None)
+    if kept is not None:  # breakage force_delete_keeps_images: the images of the deleted repository are back
+        repository.images, repository.tags = kept.images, kept.tags
     repositories[name] = repository
     return {"repository": described(ctx, repository)}
 
@@ -36,16 +39,21 @@ def describe_repositories(ctx: Context, request: dict) -> dict:
     if "repositoryNames" in request:
         shown, more = [ctx.store.repository(registry_id, name) for name in request["repositoryNames"]], {}
     else:
-        shown, more = page(list(ctx.store.repositories(registry_id).values()), request, ctx.behaviour)
+        shown, more = page(list(ctx.store.repositories(registry_id).values()), request, ctx.behaviour,
+                           place=lambda repository: (repository.created,))
     return {"repositories": [described(ctx, r) for r in shown], **more}
 
 
 def delete_repository(ctx: Context, request: dict) -> dict:
-    """A repository with images needs force (R.6 text), which deletes the images with it (R.7)."""
+    """A repository with images needs force (R.6 text), which deletes the images with it (R.7); under the
+    breakage force_delete_keeps_images the store keeps them for a repository created again under the name."""
     repository = ctx.repository(request)
-    if repository.images and not request.get("force", False) and not ctx.behaviour.delete_non_empty_repository:
+    force = request.get("force", False)
+    if repository.images and not force and not ctx.behaviour.delete_non_empty_repository:
         raise error("repository-not-empty", repository=repository.name, registry=repository.registry_id)
     del ctx.store.repositories(repository.registry_id)[repository.name]
+    if force and repository.images and ctx.behaviour.force_delete_keeps_images:
+        ctx.store.force_deleted[(repository.registry_id, repository.name)] = repository
     return {"repository": described(ctx, repository)}
 
 
