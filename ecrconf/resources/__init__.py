@@ -8,16 +8,16 @@ repositories this object created and never raises, so it can run after a test fa
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import re
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ecrconf.resources import images
 from ecrconf.spec import schemas
-from ecrconf.wire import protocol
+from ecrconf.wire import interrupts, protocol
 from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
 from ecrconf.resources.images import Image
@@ -34,6 +34,9 @@ UNDOES = {
     "RegisterPullTimeUpdateExclusion": ("DeregisterPullTimeUpdateExclusion", ("principalArn",)),
     "StartReplicationBackfill": ("StopReplicationBackfill", ("replicationBackfillId", "registryId")),
 }
+# Calls that can make something the run must delete: what their answers say they made is recorded (or
+# deleted) before a stop signal takes effect.
+CREATES = frozenset(UNDOES) | {"CreateRepository"}
 
 
 class SetupFailed(NoVerdict):
@@ -108,6 +111,24 @@ class Resources:
     def call(self, operation: str, payload: dict) -> dict:
         """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""
         return setup_answer(self.client.call(operation, payload))
+
+    def call_undone(self, operation: str, payload: object) -> Exchange:
+        """Send a checked call and undo at once what it made (undo): its exchange. A stop signal (Ctrl-C,
+        ecrconf.wire.interrupts) that comes while a call that can make something (CREATES) waits for its
+        answer takes effect after the undo, at the next safe point, so what the target made is not left
+        behind; other calls stay interruptible at once."""
+        with interrupts.deferred() if operation in CREATES else contextlib.nullcontext():
+            exchange = self.client.call(operation, payload)
+            self.undo(exchange)
+        return exchange
+
+    def call_kept(self, operation: str, payload: object, made: list[Exchange]) -> Exchange:
+        """Send a call that makes an item of the whole registry and append its exchange to made, whose
+        owner undoes it later (undo): a stop signal meanwhile takes effect only once it is recorded there."""
+        with interrupts.deferred():
+            exchange = self.client.call(operation, payload)
+            made.append(exchange)
+        return exchange
 
     def undo(self, exchange: Exchange) -> None:
         """Remove at once what a call created that the run must not keep: a repository that a
@@ -261,7 +282,7 @@ class Resources:
                               f"{exchange.describe()}")
 
 
-@contextmanager
+@contextlib.contextmanager
 def prerequisites(operation: str):
     """Setup for a check of operation: when the target answers a call the check needs (another operation)
     with an error, the check cannot be judged and is reported unsupported (OperationNotImplemented), naming
