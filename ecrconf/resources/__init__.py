@@ -14,6 +14,7 @@ import json
 import re
 import threading
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from ecrconf.resources import images
 from ecrconf.spec import schemas
@@ -26,13 +27,26 @@ from ecrconf.resources.images import Image
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
 
 
-# Calls that create an item of the whole registry, and the call that deletes it again, with the members it
-# takes from the creating call's request or answer.
+class Undo(NamedTuple):
+    """How an item of the whole registry that a call created is deleted again."""
+
+    delete: str  # the call that deletes it
+    keys: tuple[str, ...]  # members it takes from the creating call's request or answer; the first names the item
+    gone: tuple[str, ...]  # error types of that call that mean the item is gone already (or, a backfill, ended)
+    what: str  # what the item is, for the line that names one left behind
+
+
+# Calls that create an item of the whole registry, and how it is deleted again.
 UNDOES = {
-    "CreatePullThroughCacheRule": ("DeletePullThroughCacheRule", ("ecrRepositoryPrefix", "registryId")),
-    "CreateRepositoryCreationTemplate": ("DeleteRepositoryCreationTemplate", ("prefix", "registryId")),
-    "RegisterPullTimeUpdateExclusion": ("DeregisterPullTimeUpdateExclusion", ("principalArn",)),
-    "StartReplicationBackfill": ("StopReplicationBackfill", ("replicationBackfillId", "registryId")),
+    "CreatePullThroughCacheRule": Undo("DeletePullThroughCacheRule", ("ecrRepositoryPrefix", "registryId"),
+                                       ("PullThroughCacheRuleNotFoundException",), "pull-through cache rule"),
+    "CreateRepositoryCreationTemplate": Undo("DeleteRepositoryCreationTemplate", ("prefix", "registryId"),
+                                             ("TemplateNotFoundException",), "repository creation template"),
+    "RegisterPullTimeUpdateExclusion": Undo("DeregisterPullTimeUpdateExclusion", ("principalArn",),
+                                            ("ExclusionNotFoundException",), "pull-time update exclusion"),
+    "StartReplicationBackfill": Undo("StopReplicationBackfill", ("replicationBackfillId", "registryId"),
+                                     ("ReplicationBackfillNotFoundException",
+                                      "ReplicationBackfillInvalidStatusException"), "replication backfill"),
 }
 # Calls that can make something the run must delete: what their answers say they made is recorded (or
 # deleted) before a stop signal takes effect.
@@ -80,6 +94,7 @@ class Resources:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._created: dict[str, object] = {}  # name -> its registry id (as sent or answered), None: the default
+        self._items: dict[str, tuple[Undo, dict]] = {}  # items of the whole registry not deleted yet, by their line name
         pattern = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]["pattern"]
         if not re.fullmatch(pattern, f"{prefix}-1"):
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
@@ -135,7 +150,7 @@ class Resources:
         CreateRepository answer (200) says it made, named as the run never names its own, or an item of the
         whole registry (UNDOES) that a creating call made. Only what the target says this very call created
         is deleted, so nothing the run did not create is touched; and at once, so that no later check meets
-        it. Never raises: a failed undo of a repository is left for cleanup to report."""
+        it. Never raises: a failed undo is left for cleanup to try again and report."""
         if exchange.status != 200:
             return
         if exchange.operation in UNDOES:
@@ -153,11 +168,29 @@ class Resources:
             self._delete([name])
 
     def _undo_item(self, exchange: Exchange) -> None:
-        delete, keys = UNDOES[exchange.operation]
+        undo = UNDOES[exchange.operation]
         known = {**_sent(exchange), **(exchange.body if isinstance(exchange.body, dict) else {})}
-        payload = {key: known[key] for key in keys if isinstance(known.get(key), str)}
+        payload = {key: known[key] for key in undo.keys if isinstance(known.get(key), str)}
         if payload:
-            self.client.call(delete, payload)
+            self._delete_item(undo, payload)
+
+    def _delete_item(self, undo: Undo, payload: dict) -> str | None:
+        """Delete an item of the whole registry; None when it is gone, else one line naming it, and it is
+        kept to be tried again at cleanup (which reports what still remains as a leftover of the run)."""
+        name = f"{undo.what} {payload.get(undo.keys[0], json.dumps(payload, sort_keys=True))}"
+        try:
+            exchange = self.client.call(undo.delete, payload)
+        except Exception as exc:  # an undo must not hide the check's own outcome
+            problem = f"{name}: {undo.delete} raised {type(exc).__name__}: {exc}"
+        else:
+            if exchange.status == 200 or protocol.error_type(exchange) in undo.gone:
+                with self._lock:
+                    self._items.pop(name, None)
+                return None
+            problem = f"{name}: not deleted, {_outcome(exchange)}"
+        with self._lock:
+            self._items[name] = (undo, payload)
+        return problem
 
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
@@ -221,10 +254,13 @@ class Resources:
         return self.push(repository, images.image_index(platforms, media_type=media_type), tag=tag)
 
     def cleanup(self) -> list[str]:
-        """Delete every repository created here; return one line per repository that could not be."""
+        """Delete every repository created here, and try again the registry-wide items whose undo failed;
+        return one line per repository or item that could not be deleted."""
         with self._lock:
             created = list(self._created)
-        return self._delete(created)
+            items = list(self._items.values())
+        problems = self._delete(created)
+        return problems + [problem for undo, payload in items if (problem := self._delete_item(undo, payload))]
 
     def _delete(self, names: list[str]) -> list[str]:
         """Delete these repositories of the run (force: with their images); one line per one not deleted."""
