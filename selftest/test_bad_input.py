@@ -223,6 +223,22 @@ def test_report_dir_that_is_not_writable(tmp_path):
     assert_one_line(run_suite(f"--report-dir={locked}"), 4, "cannot be written")
 
 
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_report_dir_that_cannot_be_written_when_the_run_ends(tmp_path, workers):
+    """Checked at start, the report dir may be gone by the end (selftest/vanishing_report_dir.py puts a file
+    there): the run says so in one line, still gives its verdict, and exits 4; pytest's JUnit writer
+    ended it in a traceback wall before."""
+    report_dir = tmp_path / "reports"
+    done = run_suite(f"--report-dir={report_dir}", "-p", "selftest.vanishing_report_dir", *workers,
+                     "suites/protocol/test_awsjson11.py", "-k", "test_routing")
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output[-3000:]
+    assert "Traceback" not in output and "generated xml file" not in output, output[-3000:]
+    assert f"ecrconf: --report-dir {report_dir} could not be written when the run ended (File exists)" in output
+    assert "ECR conformance: " in output
+    assert report_dir.is_file()
+
+
 def test_report_dir_is_created_before_the_run(tmp_path):
     wanted = tmp_path / "new" / "reports"
     done = run_suite(f"--report-dir={wanted}", "--fail-on-regression")  # stops before any test runs
