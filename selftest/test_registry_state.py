@@ -10,7 +10,8 @@ import time
 
 import pytest
 
-from ecrconf.resources import UNDOES, Resources, SetupFailed
+from ecrconf.resources import Resources, SetupFailed
+from ecrconf.resources.items import UNDOES
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.resources.turns import Turns
 from ecrconf.run import outcomes

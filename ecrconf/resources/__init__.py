@@ -10,11 +10,9 @@ from __future__ import annotations
 import base64
 import contextlib
 import itertools
-import json
 import re
 import threading
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from ecrconf.resources import images
 from ecrconf.spec import schemas
@@ -22,32 +20,12 @@ from ecrconf.wire import interrupts, protocol
 from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
 from ecrconf.resources.images import Image
+from ecrconf.resources.items import UNDOES, LeftItems, outcome as _outcome, sent as _sent
 
 
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
 
 
-class Undo(NamedTuple):
-    """How an item of the whole registry that a call created is deleted again."""
-
-    delete: str  # the call that deletes it
-    keys: tuple[str, ...]  # members it takes from the creating call's request or answer; the first names the item
-    gone: tuple[str, ...]  # error types of that call that mean the item is gone already (or, a backfill, ended)
-    what: str  # what the item is, for the line that names one left behind
-
-
-# Calls that create an item of the whole registry, and how it is deleted again.
-UNDOES = {
-    "CreatePullThroughCacheRule": Undo("DeletePullThroughCacheRule", ("ecrRepositoryPrefix", "registryId"),
-                                       ("PullThroughCacheRuleNotFoundException",), "pull-through cache rule"),
-    "CreateRepositoryCreationTemplate": Undo("DeleteRepositoryCreationTemplate", ("prefix", "registryId"),
-                                             ("TemplateNotFoundException",), "repository creation template"),
-    "RegisterPullTimeUpdateExclusion": Undo("DeregisterPullTimeUpdateExclusion", ("principalArn",),
-                                            ("ExclusionNotFoundException",), "pull-time update exclusion"),
-    "StartReplicationBackfill": Undo("StopReplicationBackfill", ("replicationBackfillId", "registryId"),
-                                     ("ReplicationBackfillNotFoundException",
-                                      "ReplicationBackfillInvalidStatusException"), "replication backfill"),
-}
 # Calls that can make something the run must delete: what their answers say they made is recorded (or
 # deleted) before a stop signal takes effect.
 CREATES = frozenset(UNDOES) | {"CreateRepository"}
@@ -94,7 +72,7 @@ class Resources:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._created: dict[str, object] = {}  # name -> its registry id (as sent or answered), None: the default
-        self._items: dict[str, tuple[Undo, dict]] = {}  # items of the whole registry not deleted yet, by their line name
+        self._items = LeftItems()  # items of the whole registry whose undo failed
         pattern = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]["pattern"]
         if not re.fullmatch(pattern, f"{prefix}-1"):
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
@@ -154,7 +132,7 @@ class Resources:
         if exchange.status != 200:
             return
         if exchange.operation in UNDOES:
-            self._undo_item(exchange)
+            self._items.undo(self.client, exchange)
         if exchange.operation != "CreateRepository":
             return
         made = _dig(exchange.body, "repository")
@@ -166,31 +144,6 @@ class Resources:
             with self._lock:
                 self._created[name] = registry if registry not in (None, "", False) else None
             self._delete([name])
-
-    def _undo_item(self, exchange: Exchange) -> None:
-        undo = UNDOES[exchange.operation]
-        known = {**_sent(exchange), **(exchange.body if isinstance(exchange.body, dict) else {})}
-        payload = {key: known[key] for key in undo.keys if isinstance(known.get(key), str)}
-        if payload:
-            self._delete_item(undo, payload)
-
-    def _delete_item(self, undo: Undo, payload: dict) -> str | None:
-        """Delete an item of the whole registry; None when it is gone, else one line naming it, and it is
-        kept to be tried again at cleanup (which reports what still remains as a leftover of the run)."""
-        name = f"{undo.what} {payload.get(undo.keys[0], json.dumps(payload, sort_keys=True))}"
-        try:
-            exchange = self.client.call(undo.delete, payload)
-        except Exception as exc:  # an undo must not hide the check's own outcome
-            problem = f"{name}: {undo.delete} raised {type(exc).__name__}: {exc}"
-        else:
-            if exchange.status == 200 or protocol.error_type(exchange) in undo.gone:
-                with self._lock:
-                    self._items.pop(name, None)
-                return None
-            problem = f"{name}: not deleted, {_outcome(exchange)}"
-        with self._lock:
-            self._items[name] = (undo, payload)
-        return problem
 
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
@@ -258,9 +211,7 @@ class Resources:
         return one line per repository or item that could not be deleted."""
         with self._lock:
             created = list(self._created)
-            items = list(self._items.values())
-        problems = self._delete(created)
-        return problems + [problem for undo, payload in items if (problem := self._delete_item(undo, payload))]
+        return self._delete(created) + self._items.retry(self.client)
 
     def _delete(self, names: list[str]) -> list[str]:
         """Delete these repositories of the run (force: with their images); one line per one not deleted."""
@@ -360,24 +311,8 @@ def setup_answer(exchange: Exchange) -> dict:
                       answered)
 
 
-def _sent(exchange: Exchange) -> dict:
-    """The JSON object a request sent; {} for any other body."""
-    try:
-        sent = json.loads(exchange.request.body or b"{}")
-    except ValueError:
-        return {}
-    return sent if isinstance(sent, dict) else {}
-
-
 def _answered_with_error(exchange: Exchange) -> bool:
     return exchange.status is not None and 400 <= exchange.status < 500
-
-
-def _outcome(exchange: Exchange) -> str:
-    if exchange.status is None:
-        return f"no response ({exchange.transport_error})"
-    error = protocol.error_type(exchange)
-    return f"HTTP {exchange.status}" + (f" {error}" if error else "")
 
 
 def _dig(document: object, *keys: str) -> object:
