@@ -20,7 +20,7 @@ from ecrconf import checks
 from ecrconf.run import expectations
 from ecrconf.wire.client import _reason as client_reason
 from ecrconf.wire.exchange import Exchange, Request, Response, printable
-from ecrconf.run.options import positive_seconds
+from ecrconf.run.options import positive_seconds, region_name
 from ecrconf.run.target import Target, TargetUnusable, is_real_aws, probe, strip_userinfo, validate_endpoint
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
@@ -127,6 +127,32 @@ def test_no_secret_in_output(silent_port):
 
 # --- bad options, files and directories: one line, exit 4, before anything runs ---
 
+def test_an_empty_endpoint_is_refused_not_read_as_the_embedded_moto():
+    """`--endpoint=$URL` with URL unset must not quietly test (and pass) the embedded moto."""
+    assert_one_line(run_suite("--endpoint="), 4, "--endpoint is empty")
+
+
+@pytest.mark.parametrize(("args", "env", "words"), [
+    (("--region=us east 1",), {}, "--region must be a region name"),
+    (("--region=-us-east-1",), {}, "--region must be a region name"),
+    (("--endpoint=http://127.0.0.1:9",), {"AWS_REGION": "us/east/1"}, "the region to sign for is not a region name"),
+], ids=["space", "leading-dash", "from-AWS_REGION"])
+def test_a_region_that_is_no_region_name_is_refused(args, env, words):
+    """A region that botocore would refuse is signed into every request: the target refuses them all, and the
+    run blamed the endpoint ("not awsJson1_1: is this an ECR endpoint?", exit 8) before it was refused here."""
+    assert_one_line(run_suite(*args, env=env), 4, words)
+
+
+def test_every_region_botocore_knows_is_a_region_name():
+    from botocore.loaders import create_loader
+    from botocore.regions import EndpointResolver
+    resolver = EndpointResolver(create_loader().load_data("endpoints"))
+    regions = {region for partition in resolver.get_available_partitions()
+               for region in resolver.get_available_endpoints("api.ecr", partition)}
+    assert len(regions) > 20
+    assert [region for region in sorted(regions) if region_name(region) != region] == []
+
+
 @pytest.mark.parametrize("text", ["0", "-1", "-0.5", "abc", "", "inf", "nan"])
 def test_timeout_must_be_a_positive_number(text):
     with pytest.raises(pytest.UsageError, match="a timeout must be a number of seconds"):
@@ -205,6 +231,22 @@ def test_report_dir_that_is_not_writable(tmp_path):
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
     assert_one_line(run_suite(f"--report-dir={locked}"), 4, "cannot be written")
+
+
+@pytest.mark.parametrize("workers", [[], ["-n", "2"]], ids=["serial", "xdist"])
+def test_a_report_dir_that_cannot_be_written_when_the_run_ends(tmp_path, workers):
+    """Checked at start, the report dir may be gone by the end (selftest/vanishing_report_dir.py puts a file
+    there): the run says so in one line, still gives its verdict, and exits 4; pytest's JUnit writer
+    ended it in a traceback wall before."""
+    report_dir = tmp_path / "reports"
+    done = run_suite(f"--report-dir={report_dir}", "-p", "selftest.vanishing_report_dir", *workers,
+                     "suites/protocol/test_awsjson11.py", "-k", "test_routing")
+    output = done.stdout + done.stderr
+    assert done.returncode == 4, output[-3000:]
+    assert "Traceback" not in output and "generated xml file" not in output, output[-3000:]
+    assert f"ecrconf: --report-dir {report_dir} could not be written when the run ended (File exists)" in output
+    assert "ECR conformance: " in output
+    assert report_dir.is_file()
 
 
 def test_report_dir_is_created_before_the_run(tmp_path):

@@ -11,8 +11,10 @@ import time
 import pytest
 
 from ecrconf.resources import Resources, SetupFailed
+from ecrconf.resources.items import UNDOES
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.resources.turns import Turns
+from ecrconf.run import outcomes
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
 from selftest.reference.server import REFERENCE_KEYS
@@ -226,6 +228,28 @@ def test_undo_deletes_the_item_a_call_created_and_nothing_else(reference):
     resources.undo(refused)  # already there, not made by this call: kept
     rules = caller.ok("DescribePullThroughCacheRules")["pullThroughCacheRules"]
     assert [r["ecrRepositoryPrefix"] for r in rules] == ["theirs"]
+
+
+@pytest.mark.parametrize(("create", "request_"), [
+    ("CreatePullThroughCacheRule", {"ecrRepositoryPrefix": "ecrconf-kept", "upstreamRegistryUrl": "public.ecr.aws",
+                                    "upstreamRegistry": "ecr-public"}),
+    ("RegisterPullTimeUpdateExclusion", {"principalArn": f"arn:aws:iam::{ACCOUNT}:role/ecrconf-kept"}),
+], ids=["cache-rule", "exclusion"])
+def test_an_item_the_target_does_not_delete_is_a_leftover_tried_again_at_cleanup(reference, create, request_):
+    """An undo the target refuses leaves the item: cleanup tries it again and names what still remains (the
+    run's leftovers fail it), in one line each; once deleted, nothing is named."""
+    caller = Caller(reference)
+    undo = UNDOES[create]
+    resources = Resources(_Failing(caller.client, undo.delete), "ecrconf-undo")
+    resources.undo(caller.client.call(create, request_))
+    (problem,) = resources.cleanup()
+    name = request_[undo.keys[0]]
+    assert problem == f"{undo.what} {name}: not deleted, HTTP 400 UnknownOperationException"
+    said = outcomes.verdict({"run": {"leftovers": [problem]}, "results": [{"outcome": "pass"}]}).sentence
+    assert f"1 created and not deleted: {undo.what} {name}" in said, said
+    resources.client = caller.client
+    assert resources.cleanup() == []
+    assert caller.client.call(undo.delete, {undo.keys[0]: name}).body["__type"] in undo.gone
 
 
 def test_a_run_leaves_the_registry_as_it_found_it(tmp_path):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -69,6 +70,24 @@ def pytest_report_teststatus(report: pytest.TestReport, config: pytest.Config):
     return None
 
 
+@pytest.hookimpl(tryfirst=True)  # before pytest's JUnit writer, which writes into --report-dir
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    run = session.config.pluginmanager.get_plugin("ecrconf-run-report")
+    if run is not None:
+        run.check_report_dir()
+
+
+def unwritable(directory: Path) -> str | None:
+    """Why files cannot be written in directory now (made when missing), in a few words; None when they can."""
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    return None
+
+
 class RunReport:
     def __init__(self, config: pytest.Config, fingerprint: Callable[[], dict], report_dir: Path | None,
                  baseline: Path | None):
@@ -82,6 +101,8 @@ class RunReport:
         self.collected: int | None = None  # checks selected to run
         self.interrupted: str | None = None
         self.session: pytest.Session | None = None
+        self.unwritable: str | None = None  # why --report-dir could not be written when the run ended
+        self._silenced = None  # pytest's JUnit writer, when it was sent to the null device
 
     def pytest_sessionstart(self, session: pytest.Session) -> None:
         self.session = session
@@ -117,6 +138,36 @@ class RunReport:
         return self.collector.document({**self.fingerprint(), **completeness, "exit_status": int(exitstatus),
                                         **({"leftovers": leftovers} if leftovers else {})})
 
+    def check_report_dir(self) -> None:
+        """At the end of the run, before any report is written: --report-dir was checked when the run began,
+        but it may have gone meanwhile (removed, replaced by a file, its disk full). Then nothing is written
+        into it, pytest's JUnit writer included (which would end the run in a traceback): the run says so in
+        one line and exits 4 (ExitCode.USAGE_ERROR, as for a --report-dir that cannot be written at start)."""
+        if self.report_dir is None:
+            return
+        self.unwritable = unwritable(self.report_dir)
+        junit_path = self._junit_path()
+        if self.unwritable is not None and junit_path is not None and junit_path.parent == self.report_dir.resolve():
+            self._silence_junit_writer()
+
+    def _silence_junit_writer(self) -> None:
+        """pytest's JUnit writer (a plugin kept under _pytest.junitxml.xml_key) writes to the null device in
+        this pytest_sessionfinish, whose callers are already chosen, and is unregistered at the end of it,
+        before the terminal summary where it would name its file; pytest's unconfigure then finds it gone."""
+        from _pytest.junitxml import xml_key
+        writer = self.config.stash.get(xml_key, None)
+        if writer is not None:
+            writer.logfile = os.devnull
+            self._silenced = writer
+
+    def _unregister_silenced(self) -> None:
+        writer = self._silenced
+        if writer is not None:
+            from _pytest.junitxml import xml_key
+            self.config.pluginmanager.unregister(writer)
+            del self.config.stash[xml_key]
+            self._silenced = None
+
     @pytest.hookimpl(trylast=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if self.leftovers() and session.exitstatus == 0:
@@ -129,12 +180,18 @@ class RunReport:
         junit_path = self._junit_path()
         if junit_path is not None:
             junit.relabel_errors(junit_path, {r["id"] for r in document["results"] if r["outcome"] == "error"})
-        if self.report_dir is not None:
-            self.report_dir.mkdir(parents=True, exist_ok=True)
-            (self.report_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
-            (self.report_dir / "report.html").write_text(render_html(document, diff=self.diff))
-            (self.report_dir / "summary.md").write_text(render_markdown(document, diff=self.diff))
-            self._copy_junit()
+        if self.report_dir is not None and self.unwritable is None:
+            try:
+                self.report_dir.mkdir(parents=True, exist_ok=True)
+                (self.report_dir / "results.json").write_text(json.dumps(document, indent=2) + "\n")
+                (self.report_dir / "report.html").write_text(render_html(document, diff=self.diff))
+                (self.report_dir / "summary.md").write_text(render_markdown(document, diff=self.diff))
+                self._copy_junit()
+            except OSError as exc:  # the disk filled up, say
+                self.unwritable = exc.strerror or str(exc)
+        if self.unwritable is not None and session.exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED):
+            session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        self._unregister_silenced()
 
     def _copy_junit(self) -> None:
         """With --junitxml=X as well, D/junit.xml is a copy of X: pytest's JUnit writer keeps one path.
@@ -157,7 +214,10 @@ class RunReport:
         if self.diff is not None:
             terminalreporter.section("compared with the baseline")
             terminalreporter.write_line(compare.console(self.diff, str(self.config.option.baseline), "this run"))
-        if self.report_dir is not None:
+        if self.unwritable is not None:
+            terminalreporter.write_line(f"ecrconf: --report-dir {self.report_dir} could not be written when the "
+                                        f"run ended ({self.unwritable}): no report files", red=True)
+        elif self.report_dir is not None:
             written = [name for name in REPORT_FILES if (self.report_dir / name).is_file()]
             terminalreporter.write_line(f"reports: {self.report_dir}/{', '.join(written)}")
         leftovers = document["run"].get("leftovers", [])

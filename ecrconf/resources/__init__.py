@@ -8,32 +8,27 @@ repositories this object created and never raises, so it can run after a test fa
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
-import json
 import re
 import threading
-from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ecrconf.resources import images
 from ecrconf.spec import schemas
-from ecrconf.wire import protocol
+from ecrconf.wire import interrupts, protocol
 from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
 from ecrconf.resources.images import Image
+from ecrconf.resources.items import UNDOES, LeftItems, outcome as _outcome, sent as _sent
 
 
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
 
 
-# Calls that create an item of the whole registry, and the call that deletes it again, with the members it
-# takes from the creating call's request or answer.
-UNDOES = {
-    "CreatePullThroughCacheRule": ("DeletePullThroughCacheRule", ("ecrRepositoryPrefix", "registryId")),
-    "CreateRepositoryCreationTemplate": ("DeleteRepositoryCreationTemplate", ("prefix", "registryId")),
-    "RegisterPullTimeUpdateExclusion": ("DeregisterPullTimeUpdateExclusion", ("principalArn",)),
-    "StartReplicationBackfill": ("StopReplicationBackfill", ("replicationBackfillId", "registryId")),
-}
+# Calls that can make something the run must delete: what their answers say they made is recorded (or
+# deleted) before a stop signal takes effect.
+CREATES = frozenset(UNDOES) | {"CreateRepository"}
 
 
 class SetupFailed(NoVerdict):
@@ -77,6 +72,7 @@ class Resources:
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._created: dict[str, object] = {}  # name -> its registry id (as sent or answered), None: the default
+        self._items = LeftItems()  # items of the whole registry whose undo failed
         pattern = schemas.input_schema("CreateRepository")["properties"]["repositoryName"]["pattern"]
         if not re.fullmatch(pattern, f"{prefix}-1"):
             raise ValueError(f"prefix={prefix!r} does not give repository names matching {pattern}")
@@ -109,16 +105,34 @@ class Resources:
         """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""
         return setup_answer(self.client.call(operation, payload))
 
+    def call_undone(self, operation: str, payload: object) -> Exchange:
+        """Send a checked call and undo at once what it made (undo): its exchange. A stop signal (Ctrl-C,
+        ecrconf.wire.interrupts) that comes while a call that can make something (CREATES) waits for its
+        answer takes effect after the undo, at the next safe point, so what the target made is not left
+        behind; other calls stay interruptible at once."""
+        with interrupts.deferred() if operation in CREATES else contextlib.nullcontext():
+            exchange = self.client.call(operation, payload)
+            self.undo(exchange)
+        return exchange
+
+    def call_kept(self, operation: str, payload: object, made: list[Exchange]) -> Exchange:
+        """Send a call that makes an item of the whole registry and append its exchange to made, whose
+        owner undoes it later (undo): a stop signal meanwhile takes effect only once it is recorded there."""
+        with interrupts.deferred():
+            exchange = self.client.call(operation, payload)
+            made.append(exchange)
+        return exchange
+
     def undo(self, exchange: Exchange) -> None:
         """Remove at once what a call created that the run must not keep: a repository that a
         CreateRepository answer (200) says it made, named as the run never names its own, or an item of the
         whole registry (UNDOES) that a creating call made. Only what the target says this very call created
         is deleted, so nothing the run did not create is touched; and at once, so that no later check meets
-        it. Never raises: a failed undo of a repository is left for cleanup to report."""
+        it. Never raises: a failed undo is left for cleanup to try again and report."""
         if exchange.status != 200:
             return
         if exchange.operation in UNDOES:
-            self._undo_item(exchange)
+            self._items.undo(self.client, exchange)
         if exchange.operation != "CreateRepository":
             return
         made = _dig(exchange.body, "repository")
@@ -130,13 +144,6 @@ class Resources:
             with self._lock:
                 self._created[name] = registry if registry not in (None, "", False) else None
             self._delete([name])
-
-    def _undo_item(self, exchange: Exchange) -> None:
-        delete, keys = UNDOES[exchange.operation]
-        known = {**_sent(exchange), **(exchange.body if isinstance(exchange.body, dict) else {})}
-        payload = {key: known[key] for key in keys if isinstance(known.get(key), str)}
-        if payload:
-            self.client.call(delete, payload)
 
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
@@ -200,10 +207,11 @@ class Resources:
         return self.push(repository, images.image_index(platforms, media_type=media_type), tag=tag)
 
     def cleanup(self) -> list[str]:
-        """Delete every repository created here; return one line per repository that could not be."""
+        """Delete every repository created here, and try again the registry-wide items whose undo failed;
+        return one line per repository or item that could not be deleted."""
         with self._lock:
             created = list(self._created)
-        return self._delete(created)
+        return self._delete(created) + self._items.retry(self.client)
 
     def _delete(self, names: list[str]) -> list[str]:
         """Delete these repositories of the run (force: with their images); one line per one not deleted."""
@@ -261,7 +269,7 @@ class Resources:
                               f"{exchange.describe()}")
 
 
-@contextmanager
+@contextlib.contextmanager
 def prerequisites(operation: str):
     """Setup for a check of operation: when the target answers a call the check needs (another operation)
     with an error, the check cannot be judged and is reported unsupported (OperationNotImplemented), naming
@@ -303,24 +311,8 @@ def setup_answer(exchange: Exchange) -> dict:
                       answered)
 
 
-def _sent(exchange: Exchange) -> dict:
-    """The JSON object a request sent; {} for any other body."""
-    try:
-        sent = json.loads(exchange.request.body or b"{}")
-    except ValueError:
-        return {}
-    return sent if isinstance(sent, dict) else {}
-
-
 def _answered_with_error(exchange: Exchange) -> bool:
     return exchange.status is not None and 400 <= exchange.status < 500
-
-
-def _outcome(exchange: Exchange) -> str:
-    if exchange.status is None:
-        return f"no response ({exchange.transport_error})"
-    error = protocol.error_type(exchange)
-    return f"HTTP {exchange.status}" + (f" {error}" if error else "")
 
 
 def _dig(document: object, *keys: str) -> object:

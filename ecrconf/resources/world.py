@@ -216,9 +216,7 @@ class World:
 
     def _make(self, operation: str, **payload) -> dict:
         """A call that makes an item of the whole registry, deleted again when the world closes."""
-        exchange = self._resources.client.call(operation, payload)
-        self._made.append(exchange)
-        return setup_answer(exchange)
+        return setup_answer(self._resources.call_kept(operation, payload, self._made))
 
 
 def offline(prefix: str, registry: str, region: str) -> SimpleNamespace:

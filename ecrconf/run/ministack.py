@@ -8,9 +8,15 @@ GET /_ministack/health (which also gives its version, hence --target=ministack-<
 then runs as `pytest --endpoint=http://127.0.0.1:PORT --target=ministack-<version>` with dummy AWS
 credentials; whatever happens (failure, Ctrl-C, SIGTERM), the whole process group is stopped.
 
+pytest runs in a session of its own, and a stop signal (SIGINT, SIGTERM, SIGHUP) that reaches the runner is
+passed on to it once per signal, as ``timeout -s TERM pytest`` would send it: pytest stops, says *incomplete*,
+writes its reports and exits 2 (a second signal ends its cleanup at once: 128+N), and only then is MiniStack
+stopped. A stop signal while MiniStack starts ends the runner in one line with status 2. Signals ignored at
+start (``nohup``) stay ignored.
+
 MiniStack pins its own botocore, older than the suite's, so it belongs in a virtualenv of its own:
-PATH is that environment's `ministack` executable. The exit status is pytest's, or 3 when MiniStack
-does not start.
+PATH is that environment's `ministack` executable. The exit status is pytest's (128+N when a signal N
+ended it), 3 when MiniStack does not start, 2 when a stop signal came before pytest started.
 """
 
 from __future__ import annotations
@@ -128,8 +134,43 @@ def pytest_command(endpoint: str, version: str, report_dir: str | None, extra: l
     return command + extra
 
 
-def _raise_on_sigterm(signum, frame):
-    raise SystemExit(128 + signum)  # unwinds through the finally blocks, so MiniStack is stopped
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+EXIT_INTERRUPTED = 2  # pytest's own status for an interrupted run
+
+
+class Stopped(Exception):
+    """A stop signal reached the runner before pytest started; the argument is the signal's name."""
+
+
+def _stop(signum, frame):
+    _on_stop_signals(signal.SIG_IGN)  # MiniStack's stop (at most 10 s) is not cut short by another one
+    raise Stopped(signal.Signals(signum).name)  # unwinds through the finally blocks, so MiniStack is stopped
+
+
+def _on_stop_signals(handler) -> None:
+    """handler for every stop signal that was not ignored when the runner started."""
+    for signum in STOP_SIGNALS:
+        if signal.getsignal(signum) != signal.SIG_IGN:
+            signal.signal(signum, handler)
+
+
+def run_pytest(command: list[str], env: dict[str, str]) -> int:
+    """Run command (pytest) in a session of its own and wait for it, passing each stop signal the runner
+    receives on to it once; its exit status, 128+N when signal N ended it."""
+    process = subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+    def forward(signum, frame):
+        if process.poll() is None:
+            process.send_signal(signum)
+
+    _on_stop_signals(forward)  # stays: once pytest has ended, a signal while MiniStack stops changes nothing
+    try:
+        status = process.wait()
+    finally:
+        if process.poll() is None:  # the runner itself is failing: pytest must not outlive it
+            process.kill()
+            process.wait()
+    return 128 - status if status < 0 else status
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -145,18 +186,28 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ecrconf.run.ministack: no ministack executable ({args.ministack or 'none on PATH'}); "
               "install it with pip install ministack in a virtualenv of its own", file=sys.stderr)
         return EXIT_NOT_STARTED
-    signal.signal(signal.SIGTERM, _raise_on_sigterm)
     report_dir = str(Path(args.report_dir).resolve()) if args.report_dir else None
+    previous = {signum: signal.getsignal(signum) for signum in STOP_SIGNALS}
     # MiniStack runs in a scratch directory and pytest in the project: neither may see a relative path.
-    with MiniStack(str(Path(args.ministack).resolve()), startup_timeout=args.startup_timeout) as server:
-        try:
-            version = server.start()
-        except NotStarted as exc:
-            print(f"ecrconf.run.ministack: {exc}", file=sys.stderr)
-            return EXIT_NOT_STARTED
-        command = pytest_command(server.endpoint, version, report_dir, args.pytest_args)
-        print(f"ecrconf.run.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}", flush=True)
-        return subprocess.run(command, cwd=ROOT, env=clean_environment()).returncode
+    try:
+        _on_stop_signals(_stop)
+        with MiniStack(str(Path(args.ministack).resolve()), startup_timeout=args.startup_timeout) as server:
+            try:
+                version = server.start()
+            except NotStarted as exc:
+                print(f"ecrconf.run.ministack: {exc}", file=sys.stderr)
+                return EXIT_NOT_STARTED
+            command = pytest_command(server.endpoint, version, report_dir, args.pytest_args)
+            print(f"ecrconf.run.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}",
+                  flush=True)
+            return run_pytest(command, clean_environment())
+    except Stopped as stopped:
+        print(f"ecrconf.run.ministack: stopped by {stopped} before the suite ran", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    finally:  # main() may run inside another program (the self-tests): its handlers come back
+        for signum, handler in previous.items():
+            if handler is not None:
+                signal.signal(signum, handler)
 
 
 if __name__ == "__main__":

@@ -7,6 +7,7 @@ xdist, since the controller checks its inputs before it starts workers).
 from __future__ import annotations
 
 import math
+import re
 import tempfile
 from pathlib import Path
 
@@ -48,6 +49,38 @@ def target_name(text: str) -> str:
     return text
 
 
+# botocore's own rule for a region name (botocore.utils.validate_region_name): a host label, not all digits.
+REGION_NAME = re.compile(r"(?![0-9]+$)(?!-)[a-zA-Z0-9-]{1,63}(?<!-)")
+
+
+def region_name(text: str) -> str:
+    """A --region value: a region name as botocore accepts one (REGION_NAME), or empty (then the AWS chain's
+    region applies); anything else, such as ``us east 1``, would be signed into every request and make the
+    target refuse them all, so it is pytest.UsageError, one line (see positive_seconds)."""
+    if text and not REGION_NAME.fullmatch(text):
+        raise pytest.UsageError(f"--region must be a region name (letters, digits and '-', as in us-east-1), "
+                                f"got {text!r}")
+    return text
+
+
+def check_region(region: str) -> None:
+    """The region the run signs for, wherever it came from (--region, AWS_REGION, AWS_DEFAULT_REGION, the AWS
+    config): pytest.UsageError, one line, when it is not a region name (REGION_NAME)."""
+    if not REGION_NAME.fullmatch(region):
+        raise pytest.UsageError(f"the region to sign for is not a region name: {region!r} (from AWS_REGION, "
+                                "AWS_DEFAULT_REGION or the AWS config; --region=NAME overrides them)")
+
+
+def endpoint_url(text: str) -> str:
+    """A --endpoint value; an empty one (``--endpoint=$URL`` with URL unset) must not quietly test the
+    embedded moto instead, so it is pytest.UsageError, one line (see positive_seconds). The URL itself is
+    checked later (ecrconf.run.target.validate_endpoint), after its userinfo is taken out."""
+    if not text.strip():
+        raise pytest.UsageError("--endpoint is empty: give the URL of an ECR endpoint, or leave the option out "
+                                "to test the embedded moto")
+    return text
+
+
 def report_dir(text: str) -> Path:
     """A --report-dir path; an empty one (which would write into the current directory unasked) is
     pytest.UsageError, one line (see positive_seconds)."""
@@ -60,8 +93,9 @@ def add(parser: pytest.Parser) -> None:
     """Register the suite's options (pytest_addoption). Their names collide with no common plugin's."""
     group = parser.getgroup("ecr", "ECR conformance")
     option = group.addoption
-    option("--endpoint", metavar="URL", help="ECR endpoint to test (default: an embedded moto server)")
-    option("--region", help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
+    option("--endpoint", type=endpoint_url, metavar="URL",
+        help="ECR endpoint to test (default: an embedded moto server)")
+    option("--region", type=region_name, help="AWS region to sign for (default: AWS_REGION, the AWS config, us-east-1)")
     option("--aws-profile", metavar="NAME", help="AWS shared-config profile for credentials")
     option("--target", type=target_name, metavar="NAME",
         help="name of the target, picks expectations/NAME.toml (embedded default: moto-<version>)")

@@ -95,7 +95,7 @@ def verdict(results: dict) -> Verdict:
     n = sum(total.values())
     problems = [f"{total[o]} {_plural(o, total[o])}" for o in ("fail", "error", "unexpected-pass") if total[o]]
     if run.get("leftovers"):
-        problems.append(f"{len(run['leftovers'])} created and not deleted: {run['leftovers'][0].split(':')[0]}"
+        problems.append(f"{len(run['leftovers'])} created and not deleted: {run['leftovers'][0].split(': ')[0]}"
                         + (", …" if len(run["leftovers"]) > 1 else ""))
     tail = [f"{total[o]} {LABEL[o]}" for o in ("expected-failure", "advisory-fail", "unsupported", "skipped")
             if total[o]]

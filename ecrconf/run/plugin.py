@@ -110,7 +110,9 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
     config.stash[EXPECTATIONS] = options.choose_expectations(opt, target_name)
     if not opt.endpoint:
         return None
-    target = Target(opt.endpoint, resolve_region(opt.region), opt.target or "")
+    region = resolve_region(opt.region)
+    options.check_region(region)
+    target = Target(opt.endpoint, region, opt.target or "")
     try:
         if is_real_aws(target.endpoint) and not opt.allow_aws:
             raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: the suite creates and deletes "

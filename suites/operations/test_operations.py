@@ -125,12 +125,11 @@ def _invalid_cases(operation: str, world) -> list[boundaries.InvalidCase]:
     return boundaries.boundary_cases(operation, base)
 
 
-def _refused(client, resources, operation: str, invalid: boundaries.InvalidCase) -> str:
+def _refused(resources, operation: str, invalid: boundaries.InvalidCase) -> str:
     """Send the invalid request and hold the answer to a refusal: a request that cannot even be read is a
     serialization error (or a validation one), the rest a validation error. Returns the error type seen.
     Whatever a target that accepted it created is removed before the answer is judged."""
-    exchange = client.call(operation, invalid.request)
-    resources.undo(exchange)
+    exchange = resources.call_undone(operation, invalid.request)
     unreadable = invalid.kind in ("wrong-type", "null", "not-base64")
     return checks.failed_with(exchange, checks.SERIALIZATION_ERRORS if unreadable else checks.VALIDATION_ERRORS)
 
@@ -158,24 +157,24 @@ def _offline_cases(operation: str, prefix: str, registry: str, region: str) -> d
 
 
 @pytest.mark.parametrize(("operation", "case"), _success_params())
-def test_valid_request_succeeds(client, resources, world, operation, case):
+def test_valid_request_succeeds(resources, world, operation, case):
     """A valid request on the run's own resources MUST succeed: HTTP 200 and a body valid against the output schema."""
-    _, exchange = _valid_call(client, resources, world, operation)
+    _, exchange = _valid_call(resources, world, operation)
     checks.succeeded(exchange)
 
 
 @pytest.mark.parametrize(("operation", "case"), _identifier_params())
 def test_answer_names_what_was_asked(client, resources, world, registry, operation, case):
     """A successful answer MUST name the repositories and registry the request asked for, and give a repository's ARN and URI in ECR's forms."""
-    request, exchange = _valid_call(client, resources, world, operation)
+    request, exchange = _valid_call(resources, world, operation)
     identifiers.names_what_was_asked(_answered(exchange), request, registry, client.region)
 
 
 @pytest.mark.parametrize(("operation", "case"), _always_params())
-def test_answer_carries_what_ecr_always_sends(client, resources, world, operation, case):
+def test_answer_carries_what_ecr_always_sends(resources, world, operation, case):
     """A successful answer MUST carry the members real ECR always sends, even empty (a batch operation's failures)."""
     table = tables.table(operation)
-    _, exchange = _valid_call(client, resources, world, operation)
+    _, exchange = _valid_call(resources, world, operation)
     missing = [member for member in table.always if member not in _answered(exchange).body]
     if missing:
         raise ConformanceFailure(f"{operation}: the answer leaves out {', '.join(missing)}",
@@ -183,7 +182,7 @@ def test_answer_carries_what_ecr_always_sends(client, resources, world, operatio
                                  expected=f"{', '.join(table.always)} present, even when empty", exchange=exchange)
 
 
-def _valid_call(client, resources, world, operation: str):
+def _valid_call(resources, world, operation: str):
     """The table's valid request of operation on the run's own resources, sent: (request, exchange). What it
     created of the whole registry is deleted at once (none of the run's repositories)."""
     table = tables.table(operation)
@@ -191,8 +190,7 @@ def _valid_call(client, resources, world, operation: str):
         world.establish(table.needs)
         request = tables.fill(operation, table.request, world)
         hold_its_state(world, operation, request)
-    exchange = client.call(operation, request)
-    resources.undo(exchange)
+    exchange = resources.call_undone(operation, request)
     return request, exchange
 
 
@@ -236,7 +234,7 @@ def test_invalid_request_is_rejected(client, world, resources, registry, operati
     invalid = _offline_case(operation, case, resources.prefix, registry, client.region)
     with prerequisites(operation):
         hold_its_state(world, operation, invalid.request)
-    record_property("error_type_seen", _refused(client, resources, operation, invalid))
+    record_property("error_type_seen", _refused(resources, operation, invalid))
 
 
 @pytest.mark.parametrize(("operation", "case"), _own_resource_params())
@@ -250,4 +248,4 @@ def test_invalid_request_naming_own_resources_is_rejected(client, resources, wor
         invalid = {c.id: c for c in boundaries.boundary_cases(operation, base, only=case)}[case]  # value-free: there
         invalid = _own_number(invalid, hashlib.sha256(f"own/{operation}/{case}".encode()).hexdigest())
         hold_its_state(world, operation, invalid.request)
-    record_property("error_type_seen", _refused(client, resources, operation, invalid))
+    record_property("error_type_seen", _refused(resources, operation, invalid))

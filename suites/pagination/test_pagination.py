@@ -152,8 +152,7 @@ class Lists:
             pytest.skip(reason)
         made = []
         for n in range(1, IMAGES + 1):
-            exchange = self._client.call(operation, request(n))
-            self._undo.append(exchange)
+            exchange = self._resources.call_kept(operation, request(n), self._undo)
             setup_answer(exchange)
             made.append(json.loads(exchange.request.body))
         return made
@@ -179,11 +178,11 @@ class Lists:
         try:
             self._resources.call("PutReplicationConfiguration",
                                  {"replicationConfiguration": {"rules": [{"destinations": [destination]}]}})
-            exchange = self._client.call("StartReplicationBackfill", {"destination": destination})
-            self._undo.append(exchange)
+            exchange = self._resources.call_kept("StartReplicationBackfill", {"destination": destination}, self._undo)
             asked = {"replicationBackfillId": setup_answer(exchange).get("replicationBackfillId")}
         finally:
-            problems = hold.restore()
+            with interrupts.deferred():  # also when a stop signal ended the try: it must not cut this short
+                problems = hold.restore()
         if problems:
             raise SetupFailed("; ".join(problems))
         self._until("DescribeReplicationBackfillResults", asked, "status", ("COMPLETE", "FAILED", "STOPPED"))
