@@ -30,6 +30,9 @@ from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, Embedd
 
 # No explain phase in the gating profile: it replays a failure dozens of times against the target
 # (39 s for one StartImageScan test against moto) to annotate the minimal example.
+# The run's optional parts, each a plugin of its own: --record (HAR 1.2 recordings).
+pytest_plugins = ["ecrconf.run.recorder"]
+
 settings.register_profile(
     "conformance", deadline=None, derandomize=True, database=None, print_blob=True, max_examples=25,
     report_multiple_bugs=False, suppress_health_check=[HealthCheck.too_slow],

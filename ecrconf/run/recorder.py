@@ -1,0 +1,127 @@
+"""``--record=DIR``: every exchange of the run saved as HAR 1.2 (``ecrconf.wire.recording``), secrets redacted.
+
+One file per process, ``DIR/<worker>.har`` (``main.har`` for a serial run, ``gw0.har``, ``gw1.har``, ...
+under pytest-xdist): each worker makes its own repositories under its own prefix, so each file replays on
+its own, and nothing has to be merged after a worker that was stopped. A file is written when its process's
+session ends, after the run's cleanup, so the deletions are in it. The controller empties DIR of ``*.har``
+before the run, so a recording directory holds one run. Each entry's ``_checkId`` is the check it was sent
+for ("" for the start-up probe); ``log._ecrconf`` says the endpoint (without credentials), region, whether
+it is real AWS, the run's name prefix, the worker, the suite and model versions and when the run started.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+from pathlib import Path
+
+import pytest
+
+from ecrconf import __version__
+from ecrconf.spec import schemas
+from ecrconf.wire import recording
+from ecrconf.wire.exchange import Exchange
+
+_RECORDER = pytest.StashKey["Recorder"]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.getgroup("ecr").addoption(
+        "--record", metavar="DIR", type=_record_dir,
+        help="save every exchange as HAR 1.2 in DIR/<worker>.har (credentials and tokens redacted)")
+
+
+def _record_dir(text: str) -> Path:
+    if not text.strip():
+        raise pytest.UsageError("--record must name a directory, got an empty value")
+    return Path(text)
+
+
+def prepare(path: Path) -> None:
+    """Create the recording directory and remove an earlier run's ``*.har`` from it. Raises
+    pytest.UsageError (one line, exit 4) when it is a file or cannot be written."""
+    try:
+        if path.exists() and not path.is_dir():
+            raise pytest.UsageError(f"--record {path} exists and is not a directory")
+        path.mkdir(parents=True, exist_ok=True)
+        for old in path.glob("*.har"):
+            old.unlink()
+        (path / ".probe").write_text("")
+        (path / ".probe").unlink()
+    except OSError as exc:
+        raise pytest.UsageError(f"--record {str(path)[:100]} cannot be written: {exc.strerror or exc}") from None
+
+
+class Recorder:
+    """The entries of this process, labelled with the check in progress; written by ``save``."""
+
+    def __init__(self, secrets: tuple[str, ...]) -> None:
+        self.secrets = secrets
+        self.label = ""
+        self.entries: list[dict] = []
+
+    def __call__(self, exchange: Exchange) -> None:
+        self.entries.append(recording.entry(exchange, label=self.label, secrets=self.secrets))
+
+    def save(self, path: Path, meta: dict) -> None:
+        document = recording.har(self.entries, comment=f"ecrconf run against {meta['endpoint']}", meta=meta,
+                                 creator_version=__version__)
+        path.write_text(json.dumps(recording.redact(document, self.secrets), indent=1))
+
+
+def pytest_cmdline_main(config: pytest.Config) -> None:
+    if config.option.record and not hasattr(config, "workerinput"):
+        prepare(config.option.record)
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    config = session.config
+    if not config.option.record:
+        return
+    recorder = Recorder(_secrets(config))
+    config.stash[_RECORDER] = recorder
+    recording.install(recorder)
+
+
+def _secrets(config: pytest.Config) -> tuple[str, ...]:
+    """Every secret a request of this run can carry: the resolved credentials' secret key and session token,
+    and the environment's (whichever the chain chose)."""
+    from ecrconf.run.target import TargetUnusable, resolve_credentials
+    found = [os.environ.get(name, "") for name in
+             ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")]
+    try:
+        credentials = resolve_credentials(config.option.aws_profile)
+        found += [credentials.secret_key, credentials.token or ""]
+    except TargetUnusable:
+        pass
+    return tuple(sorted({s for s in found if s}, key=len, reverse=True))
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem):
+    recorder = item.config.stash.get(_RECORDER, None)
+    if recorder is not None:
+        recorder.label = dict(item.user_properties).get("check_id", item.nodeid)
+    return (yield)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    config = session.config
+    recorder = config.stash.get(_RECORDER, None)
+    if recorder is None:
+        return
+    recording.uninstall()
+    from ecrconf.run import plugin
+    from ecrconf.run.target import is_real_aws
+    target = config.stash.get(plugin.TARGET, None)
+    endpoint = target.endpoint if target else ""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    source = schemas.source()
+    meta = {"endpoint": target.redacted_endpoint() if target else "", "region": target.region if target else "",
+            "realAws": bool(endpoint) and is_real_aws(endpoint), "target": target.name if target else "",
+            "prefix": f"ecrconf-{config.stash[plugin.RUN_ID]}", "worker": worker, "suiteVersion": __version__,
+            "botocoreVersion": source["botocoreVersion"],
+            "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
+    recorder.save(config.option.record / f"{worker}.har", meta)
