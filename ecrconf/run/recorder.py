@@ -5,7 +5,7 @@ under pytest-xdist): each worker makes its own repositories under its own prefix
 its own, and nothing has to be merged after a worker that was stopped. A file is written when its process's
 session ends, after the run's cleanup, so the deletions are in it. The controller empties DIR of ``*.har``
 before the run, so a recording directory holds one run. Each entry's ``_checkId`` is the check it was sent
-for ("" for the start-up probe); ``log._ecrconf`` says the endpoint (without credentials), region, whether
+for (the start-up probe, sent before the session, is not recorded); ``log._ecrconf`` says the endpoint (without credentials), region, whether
 it is real AWS, the run's name prefix, the worker, the suite and model versions and when the run started.
 """
 
@@ -86,13 +86,14 @@ def pytest_sessionstart(session: pytest.Session) -> None:
 
 def _secrets(config: pytest.Config) -> tuple[str, ...]:
     """Every secret a request of this run can carry: the resolved credentials' secret key and session token,
-    and the environment's (whichever the chain chose)."""
+    and the environment's (whichever the chain chose); and the access key id, which is no secret but names
+    the account's user, and which ECR quotes back in some error messages."""
     from ecrconf.run.target import TargetUnusable, resolve_credentials
     found = [os.environ.get(name, "") for name in
-             ("AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")]
+             ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN")]
     try:
         credentials = resolve_credentials(config.option.aws_profile)
-        found += [credentials.secret_key, credentials.token or ""]
+        found += [credentials.access_key, credentials.secret_key, credentials.token or ""]
     except TargetUnusable:
         pass
     return tuple(sorted({s for s in found if s}, key=len, reverse=True))
