@@ -13,8 +13,7 @@ import pytest
 
 from ecrconf.wire import recording
 from ecrconf.wire.exchange import Exchange, Request, Response
-from selftest import pytest_runs
-from selftest.reference import ReferenceEcr
+from selftest import pytest_runs, recordings
 from selftest.reference.sigv4 import KeyPair
 
 HAR_SCHEMA = json.loads((Path(__file__).parent / "har-1.2.schema.json").read_text())
@@ -23,21 +22,11 @@ KEYS = KeyPair("AKIARECORDING0EXAMPLE", "recording/secret/key/0123456789/abcdefg
 SELECTION = ("suites/semantics/test_semantics.py", "suites/protocol", "-k", "authorization or test_sigv4 or oversized")
 
 
-def record(tmp_path: Path, *args: str, keys: KeyPair = KEYS):
-    """Run SELECTION (or args) against a reference ECR with keys, recording into tmp_path/rec."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
-    env.update(AWS_ACCESS_KEY_ID=keys.access_key, AWS_SECRET_ACCESS_KEY=keys.secret_key,
-               AWS_SESSION_TOKEN=keys.token or "", AWS_EC2_METADATA_DISABLED="true")
-    with ReferenceEcr(keys=keys) as url:
-        done = pytest_runs.run(["-p", "no:cacheprovider", f"--endpoint={url}", f"--record={tmp_path / 'rec'}",
-                                f"--report-dir={tmp_path / 'reports'}", *(args or SELECTION)], env=env, timeout=300)
-    return done
-
-
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory):
+    """SELECTION recorded against a reference ECR with KEYS (a session token among them)."""
     tmp_path = tmp_path_factory.mktemp("recorded")
-    done = record(tmp_path)
+    done = recordings.record(tmp_path / "rec", *SELECTION, keys=KEYS, report_dir=tmp_path / "reports")
     return tmp_path, done
 
 
