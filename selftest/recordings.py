@@ -27,7 +27,7 @@ def record(directory: Path, *args: str, keys: KeyPair = REFERENCE_KEYS,
     reports = [f"--report-dir={report_dir}"] if report_dir else []
     with ReferenceEcr(keys=keys) as url:
         return pytest_runs.run(["-p", "no:cacheprovider", f"--endpoint={url}", f"--record={directory}",
-                                "--expectations=none", *reports, *args], env=env, timeout=300)
+                                "--expectations=none", "--target=reference", *reports, *args], env=env, timeout=300)
 
 
 def as_if_from_aws(directory: Path, region: str = "us-east-1") -> None:

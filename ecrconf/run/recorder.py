@@ -5,8 +5,11 @@ under pytest-xdist): each worker makes its own repositories under its own prefix
 its own, and nothing has to be merged after a worker that was stopped. A file is written when its process's
 session ends, after the run's cleanup, so the deletions are in it. The controller empties DIR of ``*.har``
 before the run, so a recording directory holds one run. Each entry's ``_checkId`` is the check it was sent
-for (the start-up probe, sent before the session, is not recorded); ``log._ecrconf`` says the endpoint (without credentials), region, whether
-it is real AWS, the run's name prefix, the worker, the suite and model versions and when the run started.
+for (the start-up probe, sent before the session, is not recorded; the last teardown, which holds the run's
+cleanup, is ``(end of session)``); ``log._ecrconf`` says the endpoint (without credentials), region, whether
+it is real AWS, the run's name prefix, the worker, the suite and model versions, when it was written and
+every check the process ran (``checks``, also those that sent nothing) with its outcome and evidence level
+(``outcomes``, as results.json says them).
 """
 
 from __future__ import annotations
@@ -19,11 +22,14 @@ from pathlib import Path
 import pytest
 
 from ecrconf import __version__
+from ecrconf.run import results
 from ecrconf.spec import schemas
 from ecrconf.wire import recording
 from ecrconf.wire.exchange import Exchange
 
 _RECORDER = pytest.StashKey["Recorder"]()
+SESSION_END = "(end of session)"  # the label of the last teardown: the run's cleanup
+_current: "Recorder | None" = None  # this process's (pytest_runtest_logreport has no config to find it by)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +66,8 @@ class Recorder:
         self.secrets = secrets
         self.label = ""
         self.entries: list[dict] = []
+        self.checks: list[str] = []  # every check this process ran, also those that sent nothing
+        self.outcomes: dict[str, dict] = {}  # check -> {"outcome": as results.json says, "evidence": level}
 
     def __call__(self, exchange: Exchange) -> None:
         self.entries.append(recording.entry(exchange, label=self.label, secrets=self.secrets))
@@ -77,9 +85,10 @@ def pytest_cmdline_main(config: pytest.Config) -> None:
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if not config.option.record:
-        return
-    recorder = Recorder(_secrets(config))
+    if not config.option.record or config.pluginmanager.getplugin("dsession") is not None:
+        return  # the xdist controller sends nothing: its workers record
+    global _current
+    recorder = _current = Recorder(_secrets(config))
     config.stash[_RECORDER] = recorder
     recording.install(recorder)
 
@@ -104,7 +113,28 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem):
     recorder = item.config.stash.get(_RECORDER, None)
     if recorder is not None:
         recorder.label = dict(item.user_properties).get("check_id", item.nodeid)
+        recorder.checks.append(recorder.label)
     return (yield)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem):
+    """The last check's teardown also ends the session: the run's cleanup is labelled SESSION_END, not as
+    that check's (it deletes every repository of the run)."""
+    recorder = item.config.stash.get(_RECORDER, None)
+    if recorder is not None and nextitem is None:
+        recorder.label = SESSION_END
+    return (yield)
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    """Each check's outcome and evidence level, as its record in results.json has them."""
+    recorder = _current
+    found = results.outcome(report)
+    if recorder is None or found is None:
+        return
+    said = dict(report.user_properties)
+    recorder.outcomes[said.get("check_id", report.nodeid)] = {"outcome": found, "evidence": said.get("evidence")}
 
 
 @pytest.hookimpl(trylast=True)
@@ -123,6 +153,6 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     meta = {"endpoint": target.redacted_endpoint() if target else "", "region": target.region if target else "",
             "realAws": bool(endpoint) and is_real_aws(endpoint), "target": target.name if target else "",
             "prefix": f"ecrconf-{config.stash[plugin.RUN_ID]}", "worker": worker, "suiteVersion": __version__,
-            "botocoreVersion": source["botocoreVersion"],
+            "botocoreVersion": source["botocoreVersion"], "checks": recorder.checks, "outcomes": recorder.outcomes,
             "recorded": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")}
     recorder.save(config.option.record / f"{worker}.har", meta)
