@@ -9,23 +9,23 @@ import subprocess
 from pathlib import Path
 
 from selftest import pytest_runs
-from selftest.reference import REFERENCE_KEYS, ReferenceEcr
+from selftest.reference import REFERENCE_KEYS, Behaviour, ReferenceEcr
 from selftest.reference.sigv4 import KeyPair
 
 AWS_ENDPOINT = "https://api.ecr.us-east-1.amazonaws.com"
 
 
-def record(directory: Path, *args: str, keys: KeyPair = REFERENCE_KEYS,
-           report_dir: Path | None = None) -> subprocess.CompletedProcess:
-    """``pytest --record=directory *args`` against a reference ECR that accepts keys (no expectations
-    applied: the reference deviates from nothing)."""
+def record(directory: Path, *args: str, keys: KeyPair = REFERENCE_KEYS, report_dir: Path | None = None,
+           behaviour: Behaviour = Behaviour()) -> subprocess.CompletedProcess:
+    """``pytest --record=directory *args`` against a reference ECR that accepts keys and behaves so (no
+    expectations applied: the reference deviates from nothing)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
     env.update(AWS_ACCESS_KEY_ID=keys.access_key, AWS_SECRET_ACCESS_KEY=keys.secret_key,
                AWS_EC2_METADATA_DISABLED="true")
     if keys.token:
         env["AWS_SESSION_TOKEN"] = keys.token
     reports = [f"--report-dir={report_dir}"] if report_dir else []
-    with ReferenceEcr(keys=keys) as url:
+    with ReferenceEcr(behaviour, keys=keys) as url:
         return pytest_runs.run(["-p", "no:cacheprovider", f"--endpoint={url}", f"--record={directory}",
                                 "--expectations=none", "--target=reference", *reports, *args], env=env, timeout=300)
 
