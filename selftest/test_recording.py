@@ -99,3 +99,20 @@ def test_record_into_a_file_is_bad_input(tmp_path):
                            env=dict(os.environ), timeout=60)
     lines = [line for line in (done.stdout + done.stderr).splitlines() if line.strip()]
     assert done.returncode == 4 and len(lines) == 1 and "--record" in lines[0], lines
+
+
+def test_under_xdist_each_worker_records_its_own_file(tmp_path):
+    done = recordings.record(tmp_path / "rec", "-n", "2", "suites/protocol/test_sigv4.py",
+                             report_dir=tmp_path / "reports")
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    files = sorted(p.name for p in (tmp_path / "rec").iterdir())
+    assert files == ["gw0.har", "gw1.har"]
+    documents = [json.loads((tmp_path / "rec" / name).read_text()) for name in files]
+    sent = json.loads((tmp_path / "reports" / "results.json").read_text())["run"]["requests"]
+    assert sum(len(d["log"]["entries"]) for d in documents) == sent
+    assert {d["log"]["_ecrconf"]["worker"] for d in documents} == {"gw0", "gw1"}
+
+
+def test_a_plan_records_nothing(tmp_path):
+    done = recordings.record(tmp_path / "rec", "--plan", "suites/protocol")
+    assert done.returncode == 0 and not (tmp_path / "rec").exists()

@@ -22,7 +22,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf import __version__
-from ecrconf.run import results
+from ecrconf.run import options, results
 from ecrconf.spec import schemas
 from ecrconf.wire import recording
 from ecrconf.wire.exchange import Exchange
@@ -79,14 +79,16 @@ class Recorder:
 
 
 def pytest_cmdline_main(config: pytest.Config) -> None:
-    if config.option.record and not hasattr(config, "workerinput"):
+    # After the plugin's own checks (tryfirst there): a run that sends nothing (--plan, --collect-only) records nothing.
+    if config.option.record and not hasattr(config, "workerinput") and not options.sends_nothing(config.option):
         prepare(config.option.record)
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
     config = session.config
-    if not config.option.record or config.pluginmanager.getplugin("dsession") is not None:
-        return  # the xdist controller sends nothing: its workers record
+    if (not config.option.record or options.sends_nothing(config.option)
+            or config.pluginmanager.getplugin("dsession") is not None):
+        return  # nothing is sent; under xdist the controller sends nothing either: its workers record
     global _current
     recorder = _current = Recorder(_secrets(config))
     config.stash[_RECORDER] = recorder
