@@ -92,3 +92,53 @@ def test_a_file_that_is_no_recording_is_bad_input(tmp_path, capsys):
     (tmp_path / "main.har").write_text('{"log": {"entries": []}}')
     assert main([str(tmp_path)]) == 4
     assert "not a recording" in capsys.readouterr().err
+
+
+def _entry(operation: str, authorization: str | None = None, body: str = "{}") -> dict:
+    headers = [{"name": "Authorization", "value": authorization}] if authorization else []
+    return {"_operation": operation, "request": {"headers": headers, "postData": {"text": body}}}
+
+
+SIGNED = ("AWS4-HMAC-SHA256 Credential=AKIA…/20261130/us-east-1/ecr/aws4_request, "
+          "SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=<redacted>")
+
+
+def test_what_is_not_replayed():
+    from ecrconf.replay.__main__ import why_not
+    assert why_not(_entry("DescribeRepositories", SIGNED), on_aws=True, allow_registry_writes=False) is None
+    assert why_not(_entry("DescribeRepositories"), on_aws=False, allow_registry_writes=False) is None  # unsigned
+    assert "altered the signature" in why_not(_entry("DescribeRepositories", "AWS4-HMAC-SHA256 Credential=x"),
+                                               on_aws=False, allow_registry_writes=False)
+    omitted = _entry("PutImage", SIGNED)
+    omitted["request"]["postData"] = {"text": "", "_omitted": {"size": 33554432, "sha256": "00"}}
+    assert "omitted" in why_not(omitted, on_aws=False, allow_registry_writes=False)
+    policy = _entry("PutRegistryPolicy", SIGNED)
+    assert why_not(policy, on_aws=False, allow_registry_writes=False) is None
+    assert "--allow-registry-writes" in why_not(policy, on_aws=True, allow_registry_writes=False)
+    assert why_not(policy, on_aws=True, allow_registry_writes=True) is None
+    backfill = _entry("StartReplicationBackfill", SIGNED)
+    assert "never replayed on AWS" in why_not(backfill, on_aws=True, allow_registry_writes=True)
+
+
+def test_names_and_learnt_identifiers_are_mapped():
+    from ecrconf.replay.names import Names
+    names = Names("ecrconf-aaaaaa", "ecrconf-bbbbbb")
+    names.learn({"uploadId": "recorded-upload-1", "registryId": "123456789012", "repository": {
+                    "repositoryArn": "arn:aws:ecr:us-east-1:123456789012:repository/ecrconf-aaaaaa-main-1"}},
+                {"uploadId": "replayed-upload-9", "registryId": "000000000000", "repository": {
+                    "repositoryArn": "arn:aws:ecr:eu-west-1:000000000000:repository/ecrconf-bbbbbb-main-1"}})
+    sent = names.request(json.dumps({"repositoryName": "ecrconf-aaaaaa-main-1", "uploadId": "recorded-upload-1",
+                                     "resourceArn": "arn:aws:ecr:us-east-1:123456789012:repository/"
+                                                    "ecrconf-aaaaaa-main-1"}).encode())
+    assert json.loads(sent) == {"repositoryName": "ecrconf-bbbbbb-main-1", "uploadId": "replayed-upload-9",
+                                "resourceArn": "arn:aws:ecr:eu-west-1:000000000000:repository/ecrconf-bbbbbb-main-1"}
+
+
+def test_shape_differences_name_the_topmost_member_only():
+    from ecrconf.replay.compare import shape, shape_differences
+    recorded = {"images": [{"imageId": {"imageDigest": "sha256:1"}}], "failures": [], "n": 1}
+    replayed = {"images": [], "failures": [], "n": "1", "extra": True}
+    assert shape_differences(shape(recorded), shape(replayed)) == [
+        "shape: replayed answer has extra (boolean), the recorded one not",
+        "shape: replayed answer lacks images[] (object)",
+        "shape: n is string, recorded number"]

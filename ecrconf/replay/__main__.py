@@ -12,7 +12,8 @@ replay's prefix is printed should that fail.
 
 Not replayed, and listed as such: a request whose body the recording omitted (larger than 1 MiB), one whose
 signature the recorded check had altered (it cannot be re-signed as it was), and on real AWS, where the
-replay needs --allow-aws, every call of an operation that changes state of the whole registry.
+replay needs --allow-aws, every call of an operation on state of the whole registry unless
+--allow-registry-writes, and never a replication configuration or backfill (they copy images to another region).
 
 Exit status: 0 the answers agree everywhere, 1 some differ (or a repository could not be deleted),
 4 bad input (a recording or option that cannot be used, a report file that cannot be written), 6 no AWS
@@ -42,6 +43,8 @@ EXIT_DIFFERENT = 1
 EXIT_BAD_INPUT = 4
 # Headers the client sets itself on every request it signs: never copied from the recording.
 _SIGNING = {"authorization", "x-amz-date", "x-amz-security-token", "x-amz-content-sha256", "content-length", "host"}
+# Never sent to AWS, as the suite never sends them there: they copy the registry's images to another region.
+NEVER_ON_AWS = frozenset({"PutReplicationConfiguration", "StartReplicationBackfill"})
 _SIGNED = re.compile(r"AWS4-HMAC-SHA256 Credential=[^/\s]+/\d{8}/[a-z0-9-]+/ecr/aws4_request, "
                      r"SignedHeaders=[a-z0-9;-]+, Signature=<redacted>")
 
@@ -62,6 +65,8 @@ def why_not(entry: dict, on_aws: bool, allow_registry_writes: bool) -> str | Non
     if authorization is not None and not _SIGNED.fullmatch(authorization):
         return "not replayed: the recorded check altered the signature, which cannot be re-signed as it was"
     operation = entry.get("_operation", "")
+    if on_aws and operation in NEVER_ON_AWS:
+        return "never replayed on AWS: it would copy the registry's images to another region"
     if on_aws and not allow_registry_writes and operation in _registry_wide():
         return "not replayed on AWS without --allow-registry-writes: it changes state of the whole registry"
     return None
