@@ -38,3 +38,10 @@ def as_if_from_aws(directory: Path, region: str = "us-east-1") -> None:
         document["log"]["_ecrconf"].update(endpoint=AWS_ENDPOINT.replace("us-east-1", region), region=region,
                                            realAws=True)
         path.write_text(json.dumps(document))
+
+
+if __name__ == "__main__":  # python -m selftest.recordings DIR [pytest args]: what fixtures/plan/costs.json is measured on
+    import sys
+    done = record(Path(sys.argv[1]), *sys.argv[2:])
+    print(done.stdout.splitlines()[-1] if done.stdout else done.stderr)
+    sys.exit(done.returncode)

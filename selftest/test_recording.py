@@ -116,3 +116,28 @@ def test_under_xdist_each_worker_records_its_own_file(tmp_path):
 def test_a_plan_records_nothing(tmp_path):
     done = recordings.record(tmp_path / "rec", "--plan", "suites/protocol")
     assert done.returncode == 0 and not (tmp_path / "rec").exists()
+
+
+def test_no_secret_in_what_replay_and_evidence_make_of_it(recorded, tmp_path, monkeypatch, capsys):
+    """The recording replayed (with the same keys, against the reference) and turned into evidence: 0 secrets
+    in their files and outputs."""
+    import shutil
+
+    from ecrconf.evidence.__main__ import main as evidence
+    from ecrconf.replay.__main__ import main as replay
+    from selftest.reference import ReferenceEcr
+    for name in [n for n in os.environ if n.startswith("AWS_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", KEYS.access_key)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", KEYS.secret_key)
+    monkeypatch.setenv("AWS_SESSION_TOKEN", KEYS.token)
+    with ReferenceEcr(keys=KEYS) as url:
+        replay([str(recorded[0] / "rec"), f"--endpoint={url}", f"--report={tmp_path / 'replay.json'}",
+                f"--markdown={tmp_path / 'replay.md'}"])
+    shutil.copytree(recorded[0] / "rec", tmp_path / "aws")
+    recordings.as_if_from_aws(tmp_path / "aws")
+    assert evidence([str(tmp_path / "aws"), f"--out={tmp_path / 'evidence'}"]) == 0
+    out = capsys.readouterr()
+    texts = [out.out, out.err, *(p.read_text() for p in tmp_path.rglob("*") if p.is_file() and p.suffix != ".har")]
+    assert len(texts) == 5  # the outputs, the replay's JSON and Markdown, the evidence file
+    assert [s[:6] for s in (KEYS.secret_key, KEYS.token, KEYS.access_key) for text in texts if s in text] == []

@@ -11,8 +11,8 @@ table, ``fixtures/operations/``, has ``account_wide``). The run's cleanup at the
 plan counts one DeleteRepository per repository created for it. A check on a target that deviates may send fewer
 (a setup call that fails ends it) or, under Hypothesis, other requests: the plan is an estimate.
 
-Rebuild after the suite changes: record the reference (as ``selftest/recordings.py`` does), then
-``python -m ecrconf.run.costs DIR [--out fixtures/plan/costs.json]``. Exit 4, in one line, for a recording
+Rebuild after the suite changes: ``python -m selftest.recordings DIR`` (the whole suite against the
+reference, recorded), then ``python -m ecrconf.run.costs DIR [--out fixtures/plan/costs.json]``. Exit 4, in one line, for a recording
 that cannot be read.
 """
 
