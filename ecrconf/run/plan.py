@@ -140,8 +140,9 @@ def render(items: list[pytest.Item], *, endpoint: str, on_aws: bool, registry_ok
                      "settings are read first and put back after, items the run creates are deleted")
     else:
         lines.append("  registry-wide: nothing")
-    minutes = seconds(total) / 60
-    lines.append(f"  requests: about {_n(total['requests'])}; time: about {minutes:.0f} min serial against AWS "
+    took = seconds(total)
+    shown = f"{took:.0f} s" if took < 120 else f"{took / 60:.0f} min"
+    lines.append(f"  requests: about {_n(total['requests'])}; time: about {shown} serial against AWS "
                  f"({AWS_SECONDS_PER_REQUEST} s per request, {SCAN_SECONDS:.0f} s for each of about "
                  f"{_n(total['waits'])} scans waited for); an estimate")
     lines.append(f"  measured on {measured['target']} (suite {measured['suiteVersion']}, {measured['date']})"
