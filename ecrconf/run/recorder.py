@@ -150,7 +150,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
     from ecrconf.run.target import is_real_aws
     target = config.stash.get(plugin.TARGET, None)
     endpoint = target.endpoint if target else ""
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    # xdist's own name for this worker; not PYTEST_XDIST_WORKER, which a run started from a worker inherits.
+    worker = getattr(config, "workerinput", {}).get("workerid", "main")
     source = schemas.source()
     meta = {"endpoint": target.redacted_endpoint() if target else "", "region": target.region if target else "",
             "realAws": bool(endpoint) and is_real_aws(endpoint), "target": target.name if target else "",
