@@ -104,8 +104,16 @@ def test_missing_credentials(tmp_path):
     assert_one_line(done, 6, "no AWS credentials")
 
 
+def assert_plan_then_consent(done: subprocess.CompletedProcess) -> None:
+    """Real AWS without --allow-aws: the plan on stdout (ecrconf.run.plan), one line on stderr, exit 9."""
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert done.returncode == 9, done.stdout + done.stderr
+    assert len(lines) == 1 and "--allow-aws" in lines[0], lines
+    assert "ecrconf plan for" in done.stdout and "Traceback" not in done.stdout + done.stderr
+
+
 def test_real_aws_needs_consent():
-    assert_one_line(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com"), 9, "--allow-aws")
+    assert_plan_then_consent(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com"))
 
 
 def test_wrong_evidence_level():
@@ -314,7 +322,7 @@ def test_every_ecr_endpoint_botocore_knows_is_real_aws():
 
 
 def test_real_aws_by_its_fully_qualified_name_needs_consent():
-    assert_one_line(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com."), 9, "--allow-aws")
+    assert_plan_then_consent(run_suite("--endpoint=https://api.ecr.us-east-1.amazonaws.com."))
 
 
 # --- the endpoint URL's user:password is dropped where it enters ---
@@ -438,7 +446,7 @@ def test_transport_error_reason_is_printable():
 def test_fullwidth_dots_name_the_same_aws_host():
     assert validate_endpoint("https://api．ecr．us-east-1．amazonaws．com") == "https://api.ecr.us-east-1.amazonaws.com"
     assert validate_endpoint("http://bücher.example:8080/x") == "http://xn--bcher-kva.example:8080/x"
-    assert_one_line(run_suite("--endpoint=https://api．ecr．us-east-1．amazonaws．com"), 9, "--allow-aws")
+    assert_plan_then_consent(run_suite("--endpoint=https://api．ecr．us-east-1．amazonaws．com"))
 
 
 @pytest.mark.parametrize("url", ["http://a..b/", f"http://{'x' * 64}.example/"])

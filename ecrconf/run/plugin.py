@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from ecrconf import __version__
 from ecrconf.report import reporting
-from ecrconf.run import collection, expectations, options, settle, shrinking
+from ecrconf.run import collection, expectations, options, plan, settle, shrinking
 from ecrconf.spec import schemas
 from ecrconf.wire import interrupts
 from ecrconf.wire.client import EcrClient
@@ -27,6 +27,9 @@ from ecrconf.resources.world import World
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
                             validate_endpoint)
+
+# The run's optional parts, each a plugin of its own: --record (HAR 1.2 recordings), --plan.
+pytest_plugins = ["ecrconf.run.recorder", "ecrconf.run.plan"]
 
 # No explain phase in the gating profile: it replays a failure dozens of times against the target
 # (39 s for one StartImageScan test against moto) to annotate the minimal example.
@@ -108,15 +111,16 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     target_name = opt.target or ("" if opt.endpoint else EmbeddedMoto.name())
     config.stash[EXPECTATIONS] = options.choose_expectations(opt, target_name)
-    if not opt.endpoint:
+    if plan.wanted(config) or not opt.endpoint:  # --plan: print what the run would do; send nothing
         return None
     region = resolve_region(opt.region)
     options.check_region(region)
     target = Target(opt.endpoint, region, opt.target or "")
+    if is_real_aws(target.endpoint) and not opt.allow_aws:  # the plan, then the consent line (exit 9)
+        plan.hold(config, status=EXIT_NEEDS_CONSENT, line=f"{target.redacted_endpoint()} is real AWS: the suite "
+                  "creates and deletes repositories there; pass --allow-aws to consent")
+        return None
     try:
-        if is_real_aws(target.endpoint) and not opt.allow_aws:
-            raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: the suite creates and deletes "
-                                 "repositories there; pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
         if not options.sends_nothing(opt):
             _probe(config, target)
     except TargetUnusable as exc:

@@ -16,7 +16,7 @@ import requests
 from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 
-from ecrconf.wire import interrupts, protocol
+from ecrconf.wire import interrupts, protocol, recording
 from ecrconf.wire.exchange import TIMED_OUT, Exchange, Request, Response, printable
 
 _sent = 0
@@ -125,6 +125,7 @@ class EcrClient:
         exchange = Exchange(operation, request, response, time.monotonic() - start, error, region=self.region)
         _timeouts_in_a_row = _timeouts_in_a_row + 1 if exchange.timed_out else 0
         protocol.note_answer(exchange)
+        recording.observe(exchange)
         return exchange
 
     def call(self, operation: str, payload: object = None) -> Exchange:
