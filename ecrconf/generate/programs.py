@@ -84,6 +84,14 @@ def draw_put_image(data, view: View) -> dict:
             "upload": data.draw(st.sampled_from([True] * 4 + [False]))}
 
 
+def draw_retag(data, view: View) -> dict:
+    """PutImage of an image the repository holds, with a tag (ops I.3: a new tag is added, a held one refused)."""
+    repository = data.draw(st.sampled_from([h for h in view.live if view.held(h)]))
+    return {"step": "put_image", "repository": repository, "image": data.draw(st.sampled_from(view.held(repository))),
+            "tag": data.draw(st.sampled_from(TAGS)), "digest": data.draw(st.sampled_from(["none", "right"])),
+            "upload": False}
+
+
 def draw_put_index(data, view: View) -> dict:
     """An index of two images the repository holds when it holds two of one kind, else of two singles."""
     repository = _live(data, view, rarely_absent=False)
@@ -138,6 +146,40 @@ def draw_resource_tag(data, view: View) -> dict:
         return {"step": "untag_resource", "repository": repository, "key": data.draw(st.sampled_from(held))}
     return {"step": "tag_resource", "repository": repository, "key": data.draw(st.sampled_from(KEYS)),
             "value": data.draw(st.sampled_from(VALUES))}
+
+
+def _live_any(view: View) -> bool:
+    return bool(view.live)
+
+
+def _holding(view: View) -> bool:
+    return any(view.held(h) for h in view.live)
+
+
+# What a program is made of: (how a step is drawn, how often against the others, when it can be drawn).
+# The first kinds are those a shrunk program keeps.
+KINDS = (
+    (draw_create_repository, 2, lambda view: len(view.live) < len(HANDLES)),
+    (draw_put_image, 5, _live_any),
+    (draw_retag, 2, _holding),
+    (draw_delete_tag, 1, _live_any),
+    (draw_delete_image, 1, _live_any),
+    (draw_delete_between_pages, 1, can_delete_between_pages),
+    (draw_delete_repository, 1, _live_any),
+    (draw_put_index, 1, _live_any),
+    (draw_upload_blob, 1, _live_any),
+    (draw_start_scan, 1, _holding),
+    (draw_policy, 1, _live_any),
+    (draw_resource_tag, 1, _live_any),
+)
+
+
+def draw_step(data, view: View) -> dict:
+    """One step of a kind that fits the view (KINDS), drawn as often as its weight says."""
+    pool = [draw for draw, weight, fits in KINDS if fits(view) for _ in range(weight)]
+    if not pool:  # every handle is live and holds nothing yet: create fails, but anything else fits
+        pool = [draw_create_repository]
+    return data.draw(st.sampled_from(pool))(data, view)
 
 
 # --- the program file -------------------------------------------------------------------------------

@@ -14,6 +14,7 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 
 from hypothesis import note, settings, stateful
 from hypothesis import strategies as st
@@ -29,6 +30,10 @@ from ecrconf.wire import protocol
 # Hypothesis's examples and steps per program, by profile; any other profile (the calibration's) as conformance.
 BOUNDS = {"conformance": (6, 15), "thorough": (40, 40)}
 SHRINK_SECONDS = 60  # how long a new failure may be shrunk (Hypothesis's own bound is 300 s)
+# Programs every run judges first, as Hypothesis's explicit examples: each reaches a state that the
+# exploration reaches only now and then (a tag moved, a name created again after a forced deletion, a
+# deletion between two pages, the repository settings, policies and tags).
+EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "programs"
 POLL_SECONDS = 1.0  # between two reads while waiting for eventual consistency
 
 
@@ -117,22 +122,6 @@ class Programs:
             self.last.close()
 
 
-LIVE = lambda view: bool(view.live)  # noqa: E731  most steps need a repository (a few still name an absent one)
-RULES = {  # rule name -> (how its step is drawn, when it may run)
-    "create_repository": (programs.draw_create_repository, None),
-    "delete_repository": (programs.draw_delete_repository, LIVE),
-    "upload_blob": (programs.draw_upload_blob, LIVE),
-    "put_image": (programs.draw_put_image, LIVE),
-    "put_index": (programs.draw_put_index, LIVE),
-    "delete_image": (programs.draw_delete_image, LIVE),
-    "delete_tag": (programs.draw_delete_tag, LIVE),
-    "delete_between_pages": (programs.draw_delete_between_pages, programs.can_delete_between_pages),
-    "start_scan": (programs.draw_start_scan, lambda view: any(view.images.values())),
-    "policy": (programs.draw_policy, LIVE),
-    "resource_tag": (programs.draw_resource_tag, LIVE),
-}
-
-
 def machine(invariant: Invariant, made: Programs, wait: float) -> type[stateful.RuleBasedStateMachine]:
     """A RuleBasedStateMachine whose every rule draws, runs and judges one step."""
 
@@ -140,19 +129,20 @@ def machine(invariant: Invariant, made: Programs, wait: float) -> type[stateful.
         stateful.RuleBasedStateMachine.__init__(self)
         self.run = made.new()
 
-    def rule_for(draw: Callable, when: Callable | None):
-        def rule(self, data) -> None:
-            judge(invariant, self.run, self.run.run(draw(data, self.run.view())), wait)
-        rule = stateful.rule(data=st.data())(rule)
-        return stateful.precondition(lambda self: when(self.run.view()))(rule) if when else rule
+    @stateful.rule(data=st.data())
+    def step(self, data) -> None:
+        judge(invariant, self.run, self.run.run(programs.draw_step(data, self.run.view())), wait)
 
-    body = {"__init__": init, **{name: rule_for(*how) for name, how in RULES.items()}}
+    body = {"__init__": init, "step": step}
     return type(f"Registry_{invariant.name}", (stateful.RuleBasedStateMachine,), body)
 
 
 def explore(invariant: Invariant, made: Programs, wait: float, *, known: bool) -> None:
-    """Run the machine under the current profile's bounds (BOUNDS); a known deviation is not shrunk, a new
-    one for at most SHRINK_SECONDS; a fault (NoVerdict) ends it at once (ecrconf.run.shrinking)."""
+    """The fixed programs (EXAMPLES, as --replay-steps runs them), then the machine under the current
+    profile's bounds (BOUNDS); a known deviation is not shrunk, a new one for at most SHRINK_SECONDS; a fault
+    (NoVerdict) ends it at once (ecrconf.run.shrinking)."""
+    for path in sorted(EXAMPLES.glob("*.json")):
+        replay(invariant, made, programs.load(path), wait)
     current = settings()
     examples, steps = BOUNDS.get(settings.get_current_profile_name(), BOUNDS["conformance"])
     test = stateful.get_state_machine_test(machine(invariant, made, wait), settings=settings(

@@ -2,13 +2,17 @@
 
 A page holds at most maxResults items (default 100, N.2), fewer under the variant knob
 ``page_size_cap``; the last page has no nextToken; a nextToken the reference did not make is an
-InvalidParameterException (N.5). Tokens are offsets, so paging visits every item once and ends.
+InvalidParameterException (N.5). A token holds where the next page starts and names the items of the
+page it follows, so the next page starts after the last of them still listed: paging visits every item
+once and ends, also when items are deleted between two pages (the stateful suite deletes an image there).
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
+import json
 
 from selftest.reference.behaviour import Behaviour
 from selftest.reference.errors import constraint_texts, error, invalid_parameter
@@ -24,13 +28,35 @@ def page(items: list, request: dict, behaviour: Behaviour, default_size: int = D
     Raises InvalidParameterException (at 'nextToken') for a token that is not one of ours."""
     if behaviour.reverse_list_order:
         items = items[::-1]
-    start = _offset(request["nextToken"], behaviour) if "nextToken" in request else 0
+    start = _start(items, request["nextToken"], behaviour) if "nextToken" in request else 0
     size = default_size if behaviour.page_size_ignored else request.get("maxResults", default_size)
     if behaviour.page_size_cap is not None:
         size = min(size, behaviour.page_size_cap)
     end = start + size
     following = _following(end, len(items), behaviour)
-    return items[start:end], {} if following is None else {"nextToken": _token(following, behaviour.token_format)}
+    if following is None:
+        return items[start:end], {}
+    served = [_identity(item) for item in items[start:end]]
+    return items[start:end], {"nextToken": _token(following, following - min(end, len(items)), served,
+                                                  behaviour.token_format)}
+
+
+def _identity(item: object) -> str:
+    """A short name of a listed item that stays the same while the item is listed: its digest or name, else
+    its JSON."""
+    name = getattr(item, "digest", None) or getattr(item, "name", None)
+    text = name if isinstance(name, str) else json.dumps(item, sort_keys=True, default=repr)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _start(items: list, token: str, behaviour: Behaviour) -> int:
+    """Where the page a token asks for starts: after the last item of the page before that is still listed
+    (shifted as that page's token was); when none is, where that page started (its items are gone)."""
+    following, delta, served = _offset(token, behaviour)
+    if not served:
+        return following
+    positions = [i for i, item in enumerate(items) if _identity(item) in served]
+    return max(0, (positions[-1] + 1 if positions else following - delta - len(served)) + delta)
 
 
 def _following(end: int, total: int, behaviour: Behaviour) -> int | None:
@@ -51,19 +77,20 @@ def refuse_paging_with(request: dict, listed: str) -> None:
             raise error("paging-with-list", member=member, listed=listed)
 
 
-def _token(offset: int, token_format: str) -> str:
-    text = f"{_PREFIX}{offset}".encode()
+def _token(offset: int, delta: int, served: list[str], token_format: str) -> str:
+    text = f"{_PREFIX}{offset}:{delta}:{','.join(served)}".encode()
     return base64.urlsafe_b64encode(text).decode() if token_format == "base64" else text.hex()
 
 
-def _offset(token: str, behaviour: Behaviour) -> int:
+def _offset(token: str, behaviour: Behaviour) -> tuple[int, int, set[str]]:
+    """(the offset, how far it was shifted from the end of its page, the identities of that page's items)."""
     try:
         raw = base64.urlsafe_b64decode(token.encode()) if behaviour.token_format == "base64" else bytes.fromhex(token)
-        kind, _, number = raw.decode().partition(":")
+        kind, number, delta, served = raw.decode().split(":")
         if kind + ":" == _PREFIX and number.isdigit() and number.isascii():
-            return int(number)
+            return int(number), int(delta), set(filter(None, served.split(",")))
     except (binascii.Error, UnicodeDecodeError, ValueError):
         pass
     if behaviour.garbled_token_restarts:
-        return 0
+        return 0, 0, set()
     raise invalid_parameter("nextToken", constraint_texts()["next-token"])
