@@ -164,7 +164,10 @@ class Registry:
         image = existing or Image(manifest, media_type, children)
         found.images[name] = image
         if tag is not None:
-            if holder is not None:  # a MUTABLE tag moves to the new image (ops I.3: retag by PutImage)
+            if holder is not None:
+                # A MUTABLE tag moves to the new image (ops I.3: retag by PutImage); the image it leaves stays,
+                # untagged (INF: no dossier row says so; such images are what lifecycle rules for untagged
+                # images select, ops P.12).
                 found.images[holder].tags.discard(tag)
             found.tags[tag] = name
             image.tags.add(tag)

@@ -74,6 +74,7 @@ class ProgramRun:
         self.unsupported: set[str] = set()
         self.waited = 0.0  # seconds spent waiting for eventual consistency (ecrconf.run.stateful.judge)
         self.noted = False  # whether the divergence was noted
+        self.notes: list[str] = []  # what the reader of a failure should know besides the steps
         self._content: dict[str, images.Image] = {}
         self._references: dict[str, str] = {}  # digest -> image reference
 

@@ -29,6 +29,7 @@ def numbered(run) -> list[str]:
             lines.append(f"       (no further call: {step.cut})")
     if run.unsupported:
         lines.append(f"steps left out, the target does not implement: {', '.join(sorted(run.unsupported))}")
+    lines += run.notes
     lines.append(f"waited {run.waited:.1f} s in all for eventual consistency")
     return lines
 

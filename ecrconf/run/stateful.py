@@ -16,7 +16,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from hypothesis import note, settings, stateful
+from hypothesis import event, note, settings, stateful
+from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine
 
@@ -28,7 +29,7 @@ from ecrconf.run import program_text, shrinking
 from ecrconf.wire import protocol
 
 # Hypothesis's examples and steps per program, by profile; any other profile (the calibration's) as conformance.
-BOUNDS = {"conformance": (6, 15), "thorough": (40, 40)}
+BOUNDS = {"conformance": (4, 12), "thorough": (40, 40)}
 SHRINK_SECONDS = 60  # how long a new failure may be shrunk (Hypothesis's own bound is 300 s)
 # Programs every run judges first, as Hypothesis's explicit examples: each reaches a state that the
 # exploration reaches only now and then (a tag moved, a name created again after a forced deletion, a
@@ -65,7 +66,7 @@ def _after_reads(name: str) -> Callable:
     def judge(run: ProgramRun, step: Step) -> list[invariants.Problem]:
         if run.diverged is not None or not step.calls:
             return []
-        answers = read(run)
+        answers = read(run, {step.step["repository"]})
         for exchange in _exchanges(answers):
             if protocol.not_implemented(exchange):
                 raise OperationUnsupported(exchange)
@@ -89,16 +90,24 @@ def judge(invariant: Invariant, run: ProgramRun, step: Step, wait: float) -> Non
     waited = time.monotonic() - started if wait else 0.0
     run.waited += waited
     if waited >= 0.05:
-        note(f"waited {waited:.1f} s for {invariant.name} to hold after step {len(run.steps)}")
+        _note(run, f"waited {waited:.1f} s for {invariant.name} to hold after step {len(run.steps)}")
     if run.diverged is not None and not run.noted:
         run.noted = True
-        note(f"step {len(run.steps)}: {run.diverged.problem}; the program is judged no further")
+        _note(run, f"step {len(run.steps)}: {run.diverged.problem}; the program is judged no further")
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
         raise ConformanceFailure(f"{invariant.name}: after step {len(run.steps)} ({programs.describe(step.step)}): "
                                  f"{first.text}{more}", received="; ".join(p.text for p in problems[:4]),
                                  expected=invariant.requirement, exchange=first.exchange)
+
+
+def _note(run: ProgramRun, text: str) -> None:
+    """A note for the reader of a failure: Hypothesis's (reported with its example), and the program's."""
+    run.notes.append(text)
+    if currently_in_test_context():
+        note(text)
+        event("waited for eventual consistency" if text.startswith("waited") else "a program left the model")
 
 
 class Programs:
