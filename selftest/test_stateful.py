@@ -11,11 +11,12 @@ import shlex
 
 import pytest
 
-from ecrconf.checks import invariants
+from ecrconf.checks import ConformanceFailure, invariants
 from ecrconf.checks.registry_model import Outcome, fails
 from ecrconf.generate import programs
 from ecrconf.resources import images
-from ecrconf.resources.program import ProgramRun
+from ecrconf.resources.program import ProgramRun, Step
+from ecrconf.run import options, stateful
 from ecrconf.wire import protocol
 from ecrconf.wire.exchange import Exchange, Request, Response
 from selftest import pytest_runs
@@ -209,3 +210,52 @@ def test_a_malformed_program_file_is_bad_input(tmp_path):
                             "suites/stateful"], env=dict(os.environ), timeout=120)
     assert done.returncode == 4
     assert len(done.stderr.strip().splitlines()) == 1 and "not a program" in done.stderr, done.stderr
+
+
+# --- eventual consistency: bounded, reported ---------------------------------------------------------
+
+class FakeClock:
+    """time.monotonic and time.sleep of ecrconf.run.stateful, without waiting."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _waiting(monkeypatch, answers: list[list]) -> tuple[stateful.Invariant, list]:
+    """An invariant whose reads disagree as answers says, one entry per read; the reads it was asked."""
+    clock, asked = FakeClock(), []
+    monkeypatch.setattr(stateful, "time", clock)
+
+    def judge(run, step):
+        asked.append(clock.now)
+        return answers[min(len(asked), len(answers)) - 1]
+    return stateful.Invariant("list_images", "ListImages", ("documented", "x"), "holds", judge), asked
+
+
+def test_an_invariant_that_comes_to_hold_within_the_wait_passes_and_the_wait_is_reported(monkeypatch):
+    run, _ = held_run()
+    invariant, asked = _waiting(monkeypatch, [[invariants.Problem("stale")], [invariants.Problem("stale")], []])
+    stateful.judge(invariant, run, Step({"step": "x", "repository": "repo0"}), 5.0)
+    assert asked == [0.0, 1.0, 2.0] and run.waited == 2.0
+    assert run.notes == ["waited 2.0 s for list_images to hold after step 0"]
+
+
+def test_an_invariant_that_never_holds_fails_once_the_wait_is_spent(monkeypatch):
+    run, _ = held_run()
+    invariant, asked = _waiting(monkeypatch, [[invariants.Problem("stale")]])
+    with pytest.raises(ConformanceFailure, match="stale"):
+        stateful.judge(invariant, run, Step({"step": "x", "repository": "repo0"}), 2.5)
+    assert asked == [0.0, 1.0, 2.0, 2.5] and run.waited == 2.5
+
+
+@pytest.mark.parametrize("text", ["-1", "nan", "inf", "soon"])
+def test_a_consistency_wait_is_zero_or_more_seconds(text):
+    with pytest.raises(pytest.UsageError, match="--consistency-wait"):
+        options.wait_seconds(text)
+    assert options.wait_seconds("0") == 0.0
