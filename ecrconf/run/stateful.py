@@ -192,3 +192,4 @@ def explained(failure: BaseException, run: ProgramRun | None, save: Callable[[li
     except OSError as exc:
         lines.append(f"the program could not be saved: {exc.strerror or exc}")
     failure.__notes__ = lines
+    failure.program = lines  # for its record (ecrconf.run.results.details) and so for every report
