@@ -47,35 +47,38 @@ class Invariant:
     judge: Callable  # (run, step) -> list[invariants.Problem]
 
 
-def _answers(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+def answers(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+    """The calls of the step whose answers disagree with the model's outcomes."""
     return [invariants.Problem(c.problem, c.exchange) for c in step.calls if c.problem]
 
 
-def _digests(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+def digests(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+    """The step's PutImage answers that name the image by another digest than its bytes'."""
     return invariants.digests(step)
 
 
-def _paging(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+def paging(run: ProgramRun, step: Step) -> list[invariants.Problem]:
+    """The listing walked around a deletion (a delete_between_pages step), while the program is judged."""
     return invariants.paging(step.walk) if step.walk and run.diverged is None else []
 
 
-def _after_reads(name: str) -> Callable:
+def after_reads(name: str) -> Callable:
     """An invariant judged on what its reads get after each step, the model's state against the target's."""
     read, compare = program_reads.READS[name], getattr(invariants, name)
 
     def judge(run: ProgramRun, step: Step) -> list[invariants.Problem]:
         if run.diverged is not None or not step.calls:
             return []
-        answers = read(run, {step.step["repository"]})
-        for exchange in _exchanges(answers):
+        got = read(run, {step.step["repository"]})
+        for exchange in _exchanges(got):
             if protocol.not_implemented(exchange):
                 raise OperationUnsupported(exchange)
-        return compare(run, answers)
+        return compare(run, got)
     return judge
 
 
-def _exchanges(answers: dict):
-    for value in answers.values():
+def _exchanges(got: dict):
+    for value in got.values():
         yield from (value.exchanges if isinstance(value, invariants.Walk) else (value,))
 
 
@@ -84,7 +87,7 @@ def judge(invariant: Invariant, run: ProgramRun, step: Step, wait: float) -> Non
     ConformanceFailure (its first problem's exchange) when it still does not."""
     started = time.monotonic()
     problems = invariant.judge(run, step)
-    while problems and invariant.judge not in (_answers, _digests, _paging) and time.monotonic() - started < wait:
+    while problems and invariant.judge not in (answers, digests, paging) and time.monotonic() - started < wait:
         time.sleep(min(POLL_SECONDS, max(0.0, wait - (time.monotonic() - started))))
         problems = invariant.judge(run, step)
     waited = time.monotonic() - started if wait else 0.0

@@ -30,38 +30,38 @@ INVARIANTS = [
     Invariant("answers", "PutImage", ("observed", f"{MODEL} (ops R, I, L, P, T; research 4, 6)"),
               "Every call of a program MUST succeed where ECR succeeds and fail with the error type ECR gives "
               "where it fails, as the registry model predicts from the calls before it (an absent image in a "
-              "batch call: a failure of its item).", stateful._answers),
+              "batch call: a failure of its item).", stateful.answers),
     Invariant("digest", "PutImage", ("documented", "ops I.4; research 6.4, 6.10"),
               "PutImage MUST answer, in every program, the sha256 digest of the exact manifest bytes it was sent.",
-              stateful._digests),
+              stateful.digests),
     Invariant("repositories", "DescribeRepositories", ("observed", "ops R.1, R.7; research 4.1"),
               "DescribeRepositories MUST describe each repository of a program with the settings it was created "
               "with while it exists, and answer RepositoryNotFoundException for it once it is deleted.",
-              stateful._after_reads("repositories")),
+              stateful.after_reads("repositories")),
     Invariant("list_images", "ListImages", ("documented", "ops I.3, I.11, I.16, N.2"),
               "ListImages, walked in pages of 2 with tagStatus ANY, TAGGED and UNTAGGED, MUST list exactly the "
               "images the program left: one entry per tag, each tag on one image only, one entry per untagged "
-              "image, each entry once, nothing deleted.", stateful._after_reads("list_images")),
+              "image, each entry once, nothing deleted.", stateful.after_reads("list_images")),
     Invariant("describe_images", "DescribeImages", ("observed", "ops I.3, I.11, I.14"),
               "DescribeImages, walked in pages of 2, MUST describe each image the repository holds once, with "
               "exactly its tags and the media type it was pushed with, and no deleted image.",
-              stateful._after_reads("describe_images")),
+              stateful.after_reads("describe_images")),
     Invariant("batch_get_image", "BatchGetImage", ("documented", "ops I.6, I.8, I.11; research 4.1, 6.10"),
               "BatchGetImage MUST answer the exact manifest bytes pushed for each image a repository holds, by "
               "digest and by tag (the tag's current image), and a failure for each image or tag deleted; the ids "
               "of a deleted repository fail whole with RepositoryNotFoundException.",
-              stateful._after_reads("batch_get_image")),
+              stateful.after_reads("batch_get_image")),
     Invariant("paging", "ListImages", ("inferred", "ops N.2 (pages of a list that does not change); under a "
                                                    "deletion not captured"),
               "ListImages walked one entry a page, an image deleted after the first page, MUST list every entry "
-              "that stays exactly once, nothing twice and nothing the repository did not hold.", stateful._paging),
+              "that stays exactly once, nothing twice and nothing the repository did not hold.", stateful.paging),
     Invariant("policies", "GetRepositoryPolicy", ("observed", "ops P.2, P.7"),
               "GetRepositoryPolicy and GetLifecyclePolicy MUST find a policy exactly while the program has set "
               "one and not deleted it, else RepositoryPolicyNotFoundException or LifecyclePolicyNotFoundException.",
-              stateful._after_reads("policies")),
+              stateful.after_reads("policies")),
     Invariant("resource_tags", "ListTagsForResource", ("documented", "ops T.1, T.3"),
               "ListTagsForResource MUST answer exactly the tags TagResource and UntagResource left on a "
-              "repository, a key tagged again with its last value.", stateful._after_reads("resource_tags")),
+              "repository, a key tagged again with its last value.", stateful.after_reads("resource_tags")),
 ]
 
 
