@@ -60,6 +60,7 @@ def _live(data, view: View, *, rarely_absent: bool = True) -> str:
 
 
 def draw_create_repository(data, view: View) -> dict:
+    """CreateRepository of a handle that does not exist (any handle once all do), MUTABLE or IMMUTABLE."""
     absent = [h for h in HANDLES if h not in view.live] or list(HANDLES)
     return {"step": "create_repository", "repository": data.draw(st.sampled_from(absent)),
             "mutability": data.draw(st.sampled_from(["MUTABLE", "IMMUTABLE"])),
@@ -67,15 +68,19 @@ def draw_create_repository(data, view: View) -> dict:
 
 
 def draw_delete_repository(data, view: View) -> dict:
+    """DeleteRepository with or without force."""
     return {"step": "delete_repository", "repository": _live(data, view), "force": data.draw(st.booleans())}
 
 
 def draw_upload_blob(data, view: View) -> dict:
+    """One blob of a single image (config or layer) uploaded whole, or now and then in two small parts."""
     return {"step": "upload_blob", "repository": _live(data, view), "image": data.draw(st.sampled_from(SINGLES)),
             "blob": data.draw(st.sampled_from(["config", "layer"])), "parts": data.draw(st.sampled_from([1, 1, 1, 2]))}
 
 
 def draw_put_image(data, view: View) -> dict:
+    """PutImage of a single image (or one the repository holds), with or without a tag and imageDigest, its
+    blobs uploaded first unless now and then."""
     repository = _live(data, view)
     image = data.draw(st.sampled_from(SINGLES + view.held(repository)))
     return {"step": "put_image", "repository": repository, "image": image,
@@ -106,18 +111,21 @@ def draw_put_index(data, view: View) -> dict:
 
 
 def draw_delete_image(data, view: View) -> dict:
+    """BatchDeleteImage by the digest of an image the repository holds."""
     repository = _live(data, view)
     return {"step": "delete_image", "repository": repository,
             "image": data.draw(st.sampled_from(view.held(repository) or SINGLES))}
 
 
 def draw_delete_tag(data, view: View) -> dict:
+    """BatchDeleteImage by a tag the repository holds (any tag when it holds none)."""
     repository = _live(data, view)
     return {"step": "delete_tag", "repository": repository,
             "tag": data.draw(st.sampled_from(view.tags.get(repository) or TAGS))}
 
 
 def can_delete_between_pages(view: View) -> bool:
+    """Whether a repository holds two images, so that a listing of it has a page after the first."""
     return any(len(view.held(handle)) >= 2 for handle in view.live)
 
 
@@ -129,17 +137,20 @@ def draw_delete_between_pages(data, view: View) -> dict:
 
 
 def draw_start_scan(data, view: View) -> dict:
+    """StartImageScan of an image the repository holds (the runner never sends a second scan of one)."""
     repository = _live(data, view, rarely_absent=False)
     return {"step": "start_scan", "repository": repository,
             "image": data.draw(st.sampled_from(view.held(repository) or SINGLES))}
 
 
 def draw_policy(data, view: View) -> dict:
+    """SetRepositoryPolicy, PutLifecyclePolicy, or the deletion of either."""
     return {"step": data.draw(st.sampled_from(["set_policy", "delete_policy"])), "repository": _live(data, view),
             "kind": data.draw(st.sampled_from(["policy", "lifecycle"]))}
 
 
 def draw_resource_tag(data, view: View) -> dict:
+    """TagResource of a key (again: a new value), or UntagResource of a key the repository has."""
     repository = _live(data, view)
     held = view.resource_tags.get(repository, ())
     if held and data.draw(st.booleans()):
