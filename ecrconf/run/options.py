@@ -33,6 +33,18 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def wait_seconds(text: str) -> float:
+    """A number of seconds of zero or more, finite (the type of --consistency-wait); anything else is
+    pytest.UsageError, one line (see positive_seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise pytest.UsageError(f"--consistency-wait must be a number of seconds, got {text!r}") from None
+    if not (math.isfinite(value) and value >= 0):
+        raise pytest.UsageError(f"--consistency-wait must be a number of seconds of 0 or more, got {text!r}")
+    return value
+
+
 def evidence_level(text: str) -> str:
     """An evidence level (ecrconf.spec.evidence.LEVELS); anything else is pytest.UsageError, one line (see positive_seconds)."""
     if text not in evidence.LEVELS:
@@ -113,6 +125,12 @@ def add(parser: pytest.Parser) -> None:
     option("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
     option("--fail-on-regression", action="store_true",
         help="with --baseline: exit non-zero only when something regressed")
+    option("--replay-steps", type=Path, metavar="FILE",
+        help="the stateful suite runs exactly this program (a file a failure of suites/stateful saved), "
+             "judged as before, with no Hypothesis draws")
+    option("--consistency-wait", type=wait_seconds, metavar="SECONDS",
+        help="how long the stateful suite re-reads while an invariant does not hold, for eventual consistency "
+             "(default 0, on real AWS 5)")
     option("--allow-aws", action="store_true",
         help="consent to create (and delete) repositories and images on a real AWS account")
     option("--allow-registry-writes", action="store_true",

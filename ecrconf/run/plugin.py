@@ -19,7 +19,7 @@ from ecrconf.run import collection, expectations, options, plan, settle, shrinki
 from ecrconf.spec import schemas
 from ecrconf.wire import interrupts
 from ecrconf.wire.client import EcrClient
-from ecrconf.generate import listings, tables
+from ecrconf.generate import listings, programs, tables
 from ecrconf.resources import Resources, SetupFailed
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.resources.turns import Turns
@@ -107,6 +107,11 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         listings.listings()  # so is a broken listing table (fixtures/pagination.toml)
     except tables.TableInvalid as exc:
         raise pytest.UsageError(str(exc)) from None
+    if opt.replay_steps:  # a program that cannot be replayed is bad input: one line, before anything runs
+        try:
+            programs.load(opt.replay_steps)
+        except programs.ProgramInvalid as exc:
+            raise pytest.UsageError(str(exc)) from None
     if opt.fail_on_regression and not opt.baseline:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     target_name = opt.target or ("" if opt.endpoint else EmbeddedMoto.name())

@@ -16,6 +16,7 @@ from ecrconf.spec import evidence
 from ecrconf.run.settle import KNOWN_PREFIX, UNSUPPORTED, answer_of, judged
 
 FORMAT = "ecrconf-results/1"
+PROGRAM_CHARS = 12000  # of a stateful check's program in its record's message
 
 
 def check_id(nodeid: str, operation: str) -> str:
@@ -39,7 +40,9 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
         message = str(error).split("\nsent: ")[0].split("\nreproduce: ")[0]
         if not isinstance(error, (checks.NoVerdict, *UNSUPPORTED)):
             message = f"{type(error).__name__}: {message}"
-    found = [("message", message[:2000]), ("kind", type(error).__name__),
+    program = getattr(error, "program", None)  # a stateful check's program and replay (ecrconf.run.stateful)
+    message = message[:2000] + ("\n" + "\n".join(program) if program else "")[:PROGRAM_CHARS]
+    found = [("message", message), ("kind", type(error).__name__),
              ("verdict", "judged" if judged(error) else "none")]
     answer = answer_of(error)
     if answer is not None:

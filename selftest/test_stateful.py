@@ -1,0 +1,261 @@
+"""The stateful suite (suites/stateful): its invariants on hand-made answers, the program file, and whole runs
+against the reference (a failure lists its program and a replay command that fails again; a good program
+replays clean; a malformed one is bad input, exit 4)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+
+import pytest
+
+from ecrconf.checks import ConformanceFailure, invariants
+from ecrconf.checks.registry_model import Outcome, fails
+from ecrconf.generate import programs
+from ecrconf.resources import images
+from ecrconf.resources.program import ProgramRun, Step
+from ecrconf.run import options, stateful
+from ecrconf.wire import protocol
+from ecrconf.wire.exchange import Exchange, Request, Response
+from selftest import pytest_runs
+from selftest.reference import Behaviour, ReferenceEcr
+
+JSON11 = {"content-type": protocol.CONTENT_TYPE}
+
+
+def answer(operation: str, status: int = 200, body: object = None) -> Exchange:
+    request = Request("POST", "http://127.0.0.1:1/", {}, b"{}")
+    return Exchange(operation, request, Response(status, JSON11, json.dumps(body or {}).encode()), 0.01)
+
+
+def error(operation: str, name: str) -> Exchange:
+    return answer(operation, 400, {"__type": name, "message": "m"})
+
+
+class Names:
+    """Stands for Resources: names under a prefix, no calls."""
+    prefix = "ecrconf-selftest"
+
+    def __init__(self):
+        self.made = 0
+
+    def new_name(self) -> str:
+        self.made += 1
+        return f"{self.prefix}-{self.made}"
+
+
+def held_run() -> tuple[ProgramRun, images.Image]:
+    """A run whose model holds repo0 with oci:0 tagged t0, as its target answered it."""
+    run = ProgramRun(None, Names(), "ns")
+    image = run.image("oci:0")
+    run.model.create_repository("repo0")
+    for blob in image.blobs:
+        run.model.complete_upload("repo0", blob, parts=1)
+    assert run.model.put_image("repo0", image.manifest, image.media_type, blobs=tuple(image.blobs), tag="t0").succeeds
+    run.name("repo0")
+    run.seen["repo0"] = {image.digest, "t0"}
+    return run, image
+
+
+def walk(operation: str, key: str, *pages: list) -> invariants.Walk:
+    exchanges = [answer(operation, body={key: items, **({"nextToken": "n"} if i < len(pages) - 1 else {})})
+                 for i, items in enumerate(pages)]
+    return invariants.Walk(tuple(i for page in pages for i in page), tuple(exchanges), True)
+
+
+# --- answers against the model's outcome ------------------------------------------------------------
+
+@pytest.mark.parametrize("exchange, outcome, agrees", [
+    (answer("PutImage"), Outcome(), True),
+    (error("PutImage", "ImageTagAlreadyExistsException"), fails("ImageTagAlreadyExistsException"), True),
+    (error("PutImage", "ImageAlreadyExistsException"), fails("ImageTagAlreadyExistsException"), False),
+    (answer("PutImage"), fails("LayersNotFoundException"), False),
+    (error("PutImage", "ServerException"), Outcome(), False),
+    (answer("BatchDeleteImage", body={"imageIds": [], "failures": [{"failureCode": "ImageNotFound"}]}),
+     Outcome(item_failed=True), True),
+    (answer("BatchDeleteImage", body={"imageIds": [{}], "failures": []}), Outcome(item_failed=True), False),
+])
+def test_an_answer_agrees_with_the_outcome_predicted(exchange, outcome, agrees):
+    assert (invariants.disagreement(exchange, outcome) == "") is agrees
+
+
+# --- the invariants, catching and silent ------------------------------------------------------------
+
+def test_list_images_holds_for_the_model_in_any_order_and_smaller_pages():
+    run, image = held_run()
+    entry = {"imageDigest": image.digest, "imageTag": "t0"}
+    walks = {("repo0", "ANY"): walk("ListImages", "imageIds", [], [entry]),
+             ("repo0", "TAGGED"): walk("ListImages", "imageIds", [entry]),
+             ("repo0", "UNTAGGED"): walk("ListImages", "imageIds", [])}
+    assert invariants.list_images(run, walks) == []
+
+
+@pytest.mark.parametrize("pages, words", [
+    ([[{"imageTag": "t0"}], [{"imageTag": "t0"}]], "listed 2 times"),
+    ([[{"imageTag": "t0"}, {"imageTag": "t1"}]], "which the model does not hold"),
+    ([[]], "missing"),
+])
+def test_list_images_catches_repeats_strangers_and_gaps(pages, words):
+    run, image = held_run()
+    pages = [[{**entry, "imageDigest": image.digest} for entry in page] for page in pages]
+    problems = invariants.list_images(run, {("repo0", "TAGGED"): walk("ListImages", "imageIds", *pages)})
+    assert problems and words in problems[0].text
+
+
+def test_the_digest_the_target_answered_names_the_image_elsewhere():
+    """Consistency is judged against the digest PutImage answered; only the digest check holds it to the bytes."""
+    run, image = held_run()
+    run.answered[("repo0", image.digest)] = "sha256:" + "e" * 64
+    details = walk("DescribeImages", "imageDetails", [{"imageDigest": "sha256:" + "e" * 64, "imageTags": ["t0"]}])
+    assert invariants.describe_images(run, {"repo0": details}) == []
+    step = type("S", (), {"puts": [(answer("PutImage", body={"image": {"imageId": {"imageDigest": "sha256:" + "e" * 64}}}),
+                                    image.digest)]})()
+    assert "sha256 of the manifest bytes" in invariants.digests(step)[0].text
+
+
+def test_batch_get_image_wants_the_pushed_bytes_and_nothing_deleted():
+    run, image = held_run()
+    got = {"imageId": {"imageDigest": image.digest, "imageTag": "t0"}, "imageManifest": image.manifest.decode()}
+    assert invariants.batch_get_image(run, {"repo0": answer("BatchGetImage", body={"images": [got], "failures": []})}) == []
+    other = {**got, "imageManifest": image.manifest.decode() + " "}
+    assert "other manifest bytes" in invariants.batch_get_image(
+        run, {"repo0": answer("BatchGetImage", body={"images": [other]})})[0].text
+    run.model.delete_image("repo0", digest=image.digest)
+    assert "still answers deleted image" in invariants.batch_get_image(
+        run, {"repo0": answer("BatchGetImage", body={"images": [got]})})[0].text
+
+
+def test_a_deleted_repository_must_be_gone():
+    run, _ = held_run()
+    run.model.delete_repository("repo0", force=True)
+    gone = error("DescribeRepositories", "RepositoryNotFoundException")
+    assert invariants.repositories(run, {"repo0": gone}) == []
+    still = answer("DescribeRepositories", body={"repositories": [{"repositoryName": run.names["repo0"]}]})
+    assert "expected RepositoryNotFoundException" in invariants.repositories(run, {"repo0": still})[0].text
+
+
+def test_paging_across_a_deletion_catches_a_repeat_and_a_skip():
+    a, b, c = ({"imageDigest": "sha256:" + x * 64} for x in "abc")
+    keys = [(e["imageDigest"], None) for e in (a, b, c)]
+    clean = {"before": keys, "after": keys[1:], "pages": [answer("ListImages", body={"imageIds": [a], "nextToken": "n"}),
+                                                         answer("ListImages", body={"imageIds": [b, c]})]}
+    assert [p.text for p in invariants.paging(clean)] == ["ListImages one entry a page, an image deleted after the "
+                                                          "first page: a page of 2 items where maxResults is 1"]
+    repeat = {**clean, "pages": [answer("ListImages", body={"imageIds": [b], "nextToken": "n"}),
+                                 answer("ListImages", body={"imageIds": [b], "nextToken": "m"}),
+                                 answer("ListImages", body={"imageIds": [c]})]}
+    assert "listed 2 times" in invariants.paging(repeat)[0].text
+    skip = {**clean, "pages": [answer("ListImages", body={"imageIds": [a], "nextToken": "n"}),
+                               answer("ListImages", body={"imageIds": [c]})]}
+    assert "skipped" in invariants.paging(skip)[0].text
+
+
+# --- the program file -------------------------------------------------------------------------------
+
+def test_a_program_survives_its_file(tmp_path):
+    steps = [{"step": "create_repository", "repository": "repo0", "mutability": "MUTABLE", "scan_on_push": False},
+             {"step": "delete_tag", "repository": "repo0", "tag": "t1"}]
+    programs.dump(steps, tmp_path / "p.json", check="X/stateful/test_x")
+    assert programs.load(tmp_path / "p.json") == steps
+
+
+@pytest.mark.parametrize("text, words", [
+    ("{", "not JSON"), ('{"format": "ecrconf-program/1"}', "steps"),
+    ('{"format": "ecrconf-program/1", "steps": [{"step": "drop_table", "repository": "repo0"}]}', "steps/0"),
+    ('{"format": "ecrconf-program/1", "steps": [{"step": "delete_tag", "repository": "../etc", "tag": "t1"}]}',
+     "steps/0"),
+])
+def test_a_malformed_program_is_refused_in_one_line(tmp_path, text, words):
+    (tmp_path / "p.json").write_text(text)
+    with pytest.raises(programs.ProgramInvalid, match=re.escape(words)) as refused:
+        programs.load(tmp_path / "p.json")
+    assert "\n" not in str(refused.value)
+
+
+# --- whole runs against the reference ----------------------------------------------------------------
+
+def _suite(reference: ReferenceEcr, url: str, *args: str):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(AWS_ACCESS_KEY_ID=reference.keys.access_key, AWS_SECRET_ACCESS_KEY=reference.keys.secret_key)
+    return pytest_runs.run(["-q", "-p", "no:cacheprovider", "-p", "no:randomly", f"--endpoint={url}",
+                            "--expectations=none", "suites/stateful/test_registry_machine.py", *args],
+                           env=env, timeout=240)
+
+
+def test_a_failure_lists_its_program_and_its_replay_fails_again_and_passes_where_it_holds(tmp_path):
+    """A target that stores manifests re-serialised: the digest check fails, numbering the program's steps with
+    each request and answer; the saved program, replayed, fails the same way there and holds on the reference."""
+    broken = ReferenceEcr(Behaviour(manifest_reserialised=True))
+    with broken as url:
+        done = _suite(broken, url, "-k", "test_digest", f"--report-dir={tmp_path / 'r'}")
+        assert done.returncode == 1, done.stdout[-3000:]
+        assert re.search(r"^\s+1\. create_repository repo0", done.stdout, re.M), done.stdout[-3000:]
+        assert re.search(r"PutImage \{.*\} -> HTTP 200 \(imageDigest sha256:", done.stdout)
+        saved = tmp_path / "r" / "stateful" / "PutImage-stateful-test_digest.json"
+        command = next(line for line in done.stdout.splitlines() if line.startswith("replay: pytest "))
+        assert f"--replay-steps={saved}" in shlex.split(command.removeprefix("replay: ")) and "-k" in command
+        again = _suite(broken, url, "-k", "test_digest", f"--replay-steps={saved}")
+        assert again.returncode == 1 and "sha256 of the manifest bytes" in again.stdout, again.stdout[-3000:]
+    strict = ReferenceEcr(Behaviour())
+    with strict as url:
+        clean = _suite(strict, url, "-k", "test_digest", f"--replay-steps={saved}")
+    assert clean.returncode == 0, clean.stdout[-3000:]
+
+
+def test_a_malformed_program_file_is_bad_input(tmp_path):
+    (tmp_path / "p.json").write_text('{"format": "ecrconf-program/1", "steps": [{"step": "nope"}]}')
+    done = pytest_runs.run(["-q", "-p", "no:cacheprovider", "--collect-only", f"--replay-steps={tmp_path / 'p.json'}",
+                            "suites/stateful"], env=dict(os.environ), timeout=120)
+    assert done.returncode == 4
+    assert len(done.stderr.strip().splitlines()) == 1 and "not a program" in done.stderr, done.stderr
+
+
+# --- eventual consistency: bounded, reported ---------------------------------------------------------
+
+class FakeClock:
+    """time.monotonic and time.sleep of ecrconf.run.stateful, without waiting."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def _waiting(monkeypatch, answers: list[list]) -> tuple[stateful.Invariant, list]:
+    """An invariant whose reads disagree as answers says, one entry per read; the reads it was asked."""
+    clock, asked = FakeClock(), []
+    monkeypatch.setattr(stateful, "time", clock)
+
+    def judge(run, step):
+        asked.append(clock.now)
+        return answers[min(len(asked), len(answers)) - 1]
+    return stateful.Invariant("list_images", "ListImages", ("documented", "x"), "holds", judge), asked
+
+
+def test_an_invariant_that_comes_to_hold_within_the_wait_passes_and_the_wait_is_reported(monkeypatch):
+    run, _ = held_run()
+    invariant, asked = _waiting(monkeypatch, [[invariants.Problem("stale")], [invariants.Problem("stale")], []])
+    stateful.judge(invariant, run, Step({"step": "x", "repository": "repo0"}), 5.0)
+    assert asked == [0.0, 1.0, 2.0] and run.waited == 2.0
+    assert run.notes == ["waited 2.0 s for list_images to hold after step 0"]
+
+
+def test_an_invariant_that_never_holds_fails_once_the_wait_is_spent(monkeypatch):
+    run, _ = held_run()
+    invariant, asked = _waiting(monkeypatch, [[invariants.Problem("stale")]])
+    with pytest.raises(ConformanceFailure, match="stale"):
+        stateful.judge(invariant, run, Step({"step": "x", "repository": "repo0"}), 2.5)
+    assert asked == [0.0, 1.0, 2.0, 2.5] and run.waited == 2.5
+
+
+@pytest.mark.parametrize("text", ["-1", "nan", "inf", "soon"])
+def test_a_consistency_wait_is_zero_or_more_seconds(text):
+    with pytest.raises(pytest.UsageError, match="--consistency-wait"):
+        options.wait_seconds(text)
+    assert options.wait_seconds("0") == 0.0
