@@ -19,7 +19,9 @@ AREAS = ("validation", "error-type", "status", "response", "echo", "quota", "ima
          "operations-validation", "operations-own-resources", "operations-not-found", "operations-success",
          "operations-identifiers", "operations-errors",
          # every paginated operation (suites/pagination)
-         "pagination")
+         "pagination",
+         # programs of calls judged against the registry model (suites/stateful)
+         "stateful")
 _KNOBS = {knob.name for knob in fields(Behaviour)}
 
 
