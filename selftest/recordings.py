@@ -40,8 +40,19 @@ def as_if_from_aws(directory: Path, region: str = "us-east-1") -> None:
         path.write_text(json.dumps(document))
 
 
-if __name__ == "__main__":  # python -m selftest.recordings DIR [pytest args]: what fixtures/plan/costs.json is measured on
-    import sys
-    done = record(Path(sys.argv[1]), *sys.argv[2:])
+def main(argv: list[str]) -> int:
+    """python -m selftest.recordings DIR [PYTEST_ARGS...]: record the suite against the reference into DIR
+    (what fixtures/plan/costs.json is measured on: then python -m ecrconf.run.costs DIR)."""
+    import argparse
+    parser = argparse.ArgumentParser(prog="python -m selftest.recordings", description=main.__doc__.split(":", 1)[1])
+    parser.add_argument("directory", type=Path, help="where the HAR files go (created)")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="passed on to pytest (a selection)")
+    args = parser.parse_args(argv)
+    done = record(args.directory, *args.pytest_args)
     print(done.stdout.splitlines()[-1] if done.stdout else done.stderr)
-    sys.exit(done.returncode)
+    return done.returncode
+
+
+if __name__ == "__main__":
+    import sys
+    sys.exit(main(sys.argv[1:]))
