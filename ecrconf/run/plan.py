@@ -142,9 +142,10 @@ def render(items: list[pytest.Item], *, endpoint: str, on_aws: bool, registry_ok
         lines.append("  registry-wide: nothing")
     took = seconds(total)
     shown = f"{took:.0f} s" if took < 120 else f"{took / 60:.0f} min"
+    waits = (f", {SCAN_SECONDS:.0f} s for each of about {_n(total['waits'])} scans waited for"
+             if _n(total["waits"]) else "")
     lines.append(f"  requests: about {_n(total['requests'])}; time: about {shown} serial against AWS "
-                 f"({AWS_SECONDS_PER_REQUEST} s per request, {SCAN_SECONDS:.0f} s for each of about "
-                 f"{_n(total['waits'])} scans waited for); an estimate")
+                 f"({AWS_SECONDS_PER_REQUEST} s per request{waits}); an estimate")
     lines.append(f"  measured on {measured['target']} (suite {measured['suiteVersion']}, {measured['date']})"
                  + (f"; {total['unknown']} checks not measured, counted as their operation's average"
                     if total["unknown"] else ""))
