@@ -20,6 +20,7 @@ from ecrconf.spec import schemas
 from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
+from ecrconf.wire.retries import RetriesExhausted
 from ecrconf.resources.images import Image
 
 
@@ -136,7 +137,10 @@ class Resources:
         known = {**_sent(exchange), **(exchange.body if isinstance(exchange.body, dict) else {})}
         payload = {key: known[key] for key in keys if isinstance(known.get(key), str)}
         if payload:
-            self.client.call(delete, payload)
+            try:
+                self.client.call(delete, payload)
+            except RetriesExhausted:  # never raises (undo); the world's hold puts the registry back
+                pass
 
     def new_name(self) -> str:
         """A repository name under the run's prefix that nothing has: whatever takes it is deleted at cleanup."""
