@@ -271,7 +271,8 @@ def client(pytestconfig: pytest.Config, target: Target) -> EcrClient:
 @pytest.fixture(scope="session")
 def resources(pytestconfig: pytest.Config, client: EcrClient):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker}")
+    run_id = pytestconfig.stash[RUN_ID]
+    made = Resources(client, f"ecrconf-{run_id}-{worker}", run_id=run_id)
     yield made
     with interrupts.deferred():  # a signal now must not cut the cleanup short
         problems = made.cleanup()

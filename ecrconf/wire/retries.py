@@ -48,10 +48,12 @@ _retried_lock = threading.Lock()
 
 class RetriesExhausted(Exception):
     """A request kept getting retryable answers until its last attempt: no verdict can rest on it.
-    ``exchange`` is the last attempt's (its ``retried`` names the earlier answers)."""
+    ``exchange`` is the last attempt's (its ``retried`` names the earlier answers); ``only_throttled``: every
+    attempt was answered as throttled, so the target carried none of them out."""
 
-    def __init__(self, exchange: Exchange):
+    def __init__(self, exchange: Exchange, *, only_throttled: bool = False):
         self.exchange = exchange
+        self.only_throttled = only_throttled
         super().__init__(f"{exchange.operation}: no verdict: the target still answered {answer(exchange)} after "
                          f"{len(exchange.retried) + 1} attempts, {exchange.retry_note() or 'not retried'}\n"
                          f"{exchange.describe()}\nreproduce: {exchange.as_curl()}")
@@ -114,16 +116,17 @@ class Policy:
         MAX_TOTAL_WAIT), interrupts.Interrupted when a stop signal came meanwhile."""
         global _retried
         earlier: list[str] = []
-        waited = 0.0
+        waited, throttled = 0.0, True
         while True:
             exchange = attempt()
+            throttled = throttled and is_throttling(exchange)
             if earlier:
                 exchange = exchange.with_retries(tuple(earlier))
             if not retryable(exchange, dropped=dropped):
                 return exchange
             delay = self._delay(exchange, len(earlier) + 1)
             if len(earlier) >= self.max_retries or waited + delay > MAX_TOTAL_WAIT:
-                raise RetriesExhausted(exchange)
+                raise RetriesExhausted(exchange, only_throttled=throttled)
             earlier.append(answer(exchange))
             with _retried_lock:
                 _retried += 1
