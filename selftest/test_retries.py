@@ -140,9 +140,12 @@ def test_the_waits_of_one_request_add_up_to_at_most_the_cap(scripted):
     assert not raised.value.only_throttled
 
 
-def test_a_dropped_connection_is_sent_again_only_for_a_request_the_client_built(scripted):
+def test_a_dropped_connection_is_sent_again_once_only_for_a_request_the_client_built(scripted):
     server = scripted("drop", OK)
     assert server.client().call("DescribeRepositories", {}).status == 200 and server.hits == 2
+    server = scripted("drop", "drop", OK)
+    exchange = server.client().call("DescribeRepositories", {})  # down: no answer, as the checks see it
+    assert (exchange.response, exchange.retried, server.hits) == (None, ("RemoteDisconnected",), 2)
     server = scripted("drop", OK)
     client = server.client()
     exchange = client.send(client.prepare("DescribeRepositories", {}), "DescribeRepositories")

@@ -3,7 +3,8 @@
 Retried (``retryable``): an error type botocore's standard retry mode treats as throttling or transient
 (``botocore.retries.standard``: ``ThrottlingException``, ``TooManyRequestsException``, ``RequestTimeout``, ...),
 HTTP 429, 502, 503 and 504, and, for a request the client built itself (``EcrClient.call``), a connection
-dropped before any answer came. Real ECR throttles its JSON API with HTTP 400 ``ThrottlingException``
+dropped before any answer came, once (a pooled connection the far end had closed: a second drop means the
+target is down or refuses the request, which the checks report as no answer, ``TargetUnresponsive``). Real ECR throttles its JSON API with HTTP 400 ``ThrottlingException``
 "Rate exceeded" (docs/evidence/real-ecr-behaviour.md 2.17).
 
 Never retried, because each is a verdict the suite must report: a validation answer (400 of any other
@@ -17,7 +18,7 @@ standard-mode delay (``ExponentialBackoff``: full jitter, ``rand(0,1) * min(scal
 1 s for throttling and 50 ms otherwise, raised to an ``x-amz-retry-after`` header's value within 5 s), and
 the waits of one request add up to at most ``MAX_TOTAL_WAIT`` seconds. A request still answered so after
 its last attempt raises ``RetriesExhausted``: the check that sent it has no verdict (an error, never a
-failure). Every exchange records the answers it was retried after (``Exchange.retried``).
+failure); one whose last attempt got no answer at all is returned as such, as it would be unretried. Every exchange records the answers it was retried after (``Exchange.retried``).
 """
 
 from __future__ import annotations
@@ -116,17 +117,21 @@ class Policy:
         MAX_TOTAL_WAIT), interrupts.Interrupted when a stop signal came meanwhile."""
         global _retried
         earlier: list[str] = []
-        waited, throttled = 0.0, True
+        waited, throttled, drops_left = 0.0, True, 1 if dropped else 0
         while True:
             exchange = attempt()
             throttled = throttled and is_throttling(exchange)
             if earlier:
                 exchange = exchange.with_retries(tuple(earlier))
-            if not retryable(exchange, dropped=dropped):
+            if not retryable(exchange, dropped=drops_left > 0):
                 return exchange
             delay = self._delay(exchange, len(earlier) + 1)
             if len(earlier) >= self.max_retries or waited + delay > MAX_TOTAL_WAIT:
+                if exchange.response is None:  # no answer: the checks' own no-verdict (TargetUnresponsive)
+                    return exchange
                 raise RetriesExhausted(exchange, only_throttled=throttled)
+            if exchange.response is None:
+                drops_left -= 1
             earlier.append(answer(exchange))
             with _retried_lock:
                 _retried += 1
