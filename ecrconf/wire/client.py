@@ -102,16 +102,16 @@ class EcrClient:
                          headers=CaseInsensitiveDict({k: v for k, v in merged.items() if v is not None}))
         return prepared
 
-    def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False,
-             dropped_is_retryable: bool = False) -> Exchange:
+    def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False) -> Exchange:
         """Send a prepared request as it is; altered=True marks one changed after signing. A retryable answer
-        (ecrconf.wire.retries) sends it again; a dropped connection only with dropped_is_retryable, since it
-        can be the very answer a deliberately broken request is judged by.
+        (ecrconf.wire.retries) sends it again; a dropped connection only when ``call`` built the request,
+        since it can be the very answer a check's deliberately broken request is judged by.
 
         Raises interrupts.Interrupted when a stop signal is pending (every request is a safe point), and
         retries.RetriesExhausted when the last attempt still got a retryable answer."""
-        return self.retry.send(lambda: self._send_once(prepared, operation, altered),
-                               dropped=dropped_is_retryable)
+        built_by_call = getattr(self._local, "built", None) is prepared
+        self._local.built = None
+        return self.retry.send(lambda: self._send_once(prepared, operation, altered), dropped=built_by_call)
 
     def _send_once(self, prepared: requests.PreparedRequest, operation: str, altered: bool) -> Exchange:
         interrupts.check()
@@ -148,7 +148,9 @@ class EcrClient:
     def call(self, operation: str, payload: object = None) -> Exchange:
         """operation with payload, signed and sent (send): a well-formed request, so a connection dropped
         before any answer is retried too."""
-        return self.send(self.prepare(operation, payload), operation, dropped_is_retryable=True)
+        prepared = self.prepare(operation, payload)
+        self._local.built = prepared  # for send: a request of this client's own making
+        return self.send(prepared, operation)
 
 
 def _reason(exc: BaseException) -> str:
