@@ -1,7 +1,8 @@
 """The signed client: the only place where HTTP and SigV4 appear.
 
 ``EcrClient.call`` sends one operation and returns an ``Exchange``; it never raises for what the
-target does (timeouts, resets, HTML, garbage): those are recorded in the exchange for the checks.
+target does (timeouts, resets, HTML, garbage): those are recorded in the exchange for the checks, except
+for a target that still answers "try again later" after the last retry (``retries.RetriesExhausted``).
 ``prepare`` and ``send`` are apart so that a signed request can be altered before it is sent.
 Answers that say "try again later" are sent again (``ecrconf.wire.retries``), and requests are paced to
 a rate when one is set (``ecrconf.wire.pacing``).
