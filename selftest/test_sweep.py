@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from ecrconf import sweep
-from ecrconf.resources import RUN_TAG_KEY, sweeper
+from ecrconf.resources import RUN_TAG_KEY, Resources, RunTagRefused, sweeper
 from ecrconf.wire.client import Credentials, EcrClient
 from selftest.reference import ACCOUNT_ID, REGION, Behaviour, KeyPair, ReferenceEcr
 
@@ -171,3 +171,21 @@ def status_of(args: list[str]) -> int:
         return sweep.main(args)
     except SystemExit as stop:
         return stop.code
+
+
+def test_every_repository_of_a_run_carries_the_run_tag(reference):
+    made = Resources(client(reference.url), "ecrconf-123abc-main", run_id="123abc")
+    repository = made.repository()
+    assert repositories(reference)[repository.name] == {RUN_TAG_KEY: "123abc"}
+    assert made.run_tags() == [(RUN_TAG_KEY, "123abc")] and made.cleanup() == []
+
+
+def test_a_target_that_refuses_tags_gets_repositories_without_the_run_tag_and_one_warning():
+    refusing = ReferenceEcr(Behaviour(input_constraints={"CreateRepository.tags": {"maxItems": 0}}), keys=KEYS)
+    with refusing as url:
+        made = Resources(client(url), "ecrconf-123abc-main", run_id="123abc")
+        with pytest.warns(RunTagRefused, match="refused CreateRepository with tags") as warned:
+            names = [made.repository().name for _ in range(3)]
+        assert len(warned) == 1 and made.tags_refused and made.run_tags() == []
+        assert all(repositories(refusing)[name] == {} for name in names)
+        assert made.cleanup() == [] and not repositories(refusing)
