@@ -111,6 +111,7 @@ def test_a_retryable_answer_is_sent_again_and_recorded(scripted, first):
 @pytest.mark.parametrize("answer", [
     error(400, "InvalidParameterException"), error(400, "LimitExceededException"), error(500, "ServerException"),
     (500, b"<html>Internal Server Error</html>"), error(400, "RepositoryNotFoundException"), (413, {}),
+    error(503, "ServerException"),  # a status retried, but with an error the model gives the operation
 ])
 def test_a_verdict_is_never_sent_again(scripted, answer):
     server = scripted(answer, OK)
@@ -123,7 +124,7 @@ def test_retries_are_bounded_and_exhausting_them_is_no_verdict(scripted):
     waits: list[float] = []
     with pytest.raises(retries.RetriesExhausted) as raised:
         server.client(max_retries=2, waits=waits).call("DescribeRepositories", {})
-    assert server.hits == 3 and len(waits) == 2
+    assert server.hits == 3 + 1 and len(waits) == 2  # three attempts and the control request
     assert all(0 <= wait <= retries.MAX_WAIT for wait in waits)
     assert raised.value.only_throttled and raised.value.exchange.retried == ("ThrottlingException",) * 2
     assert "after 3 attempts, retried 2 times (ThrottlingException ×2)" in str(raised.value).splitlines()[0]
@@ -136,8 +137,18 @@ def test_the_waits_of_one_request_add_up_to_at_most_the_cap(scripted):
                        retry=retries.Policy(10, sleep=waits.append, rand=lambda: 1.0))  # the longest waits
     with pytest.raises(retries.RetriesExhausted) as raised:
         client.call("DescribeRepositories", {})
-    assert sum(waits) <= retries.MAX_TOTAL_WAIT and server.hits == len(waits) + 1 < 11
+    assert sum(waits) <= retries.MAX_TOTAL_WAIT and server.hits == len(waits) + 2 < 12  # and the control
     assert not raised.value.only_throttled
+
+
+def test_a_throttle_that_hits_one_request_only_is_the_targets_answer_to_it(scripted):
+    """After the last attempt the control request is answered at once: the target is not busy, so the
+    throttled answer is returned to be judged (a check then fails, rather than errs)."""
+    throttled = error(400, "ThrottlingException")
+    server = scripted(throttled, throttled, throttled, OK)
+    exchange = server.client(max_retries=2).call("StartImageScan", {})
+    assert (exchange.status, exchange.operation, server.hits) == (400, "StartImageScan", 4)
+    assert exchange.retried == ("ThrottlingException",) * 2
 
 
 def test_a_dropped_connection_is_sent_again_once_only_for_a_request_the_client_built(scripted):
@@ -215,7 +226,8 @@ def test_a_target_that_always_throttles_gives_errors_not_failures(tmp_path):
     outcomes = verdicts(document)
     assert outcomes and set(outcomes.values()) == {"error"}
     run = document["run"]
-    assert run["requests"] == 2 * run["retries"] > 0  # each request: one attempt and one retry, no more
+    # Each request: one attempt, one retry, and the control request that shows the target throttles everything.
+    assert run["requests"] == 3 * run["retries"] > 0
     for record in document["results"]:
         assert "after 2 attempts, retried once (ThrottlingException)" in record["message"], record["message"]
     no_secret(output)

@@ -112,7 +112,12 @@ class EcrClient:
         retries.RetriesExhausted when the last attempt still got a retryable answer."""
         built_by_call = getattr(self._local, "built", None) is prepared
         self._local.built = None
-        return self.retry.send(lambda: self._send_once(prepared, operation, altered), dropped=built_by_call)
+        return self.retry.send(lambda: self._send_once(prepared, operation, altered), dropped=built_by_call,
+                               control=self._control)
+
+    def _control(self) -> Exchange:
+        """A read-only request sent once: is the target throttling everything, or one request only?"""
+        return self._send_once(self.prepare(*retries.CONTROL), retries.CONTROL[0], False)
 
     def _send_once(self, prepared: requests.PreparedRequest, operation: str, altered: bool) -> Exchange:
         interrupts.check()

@@ -2,7 +2,8 @@
 
 Retried (``retryable``): an error type botocore's standard retry mode treats as throttling or transient
 (``botocore.retries.standard``: ``ThrottlingException``, ``TooManyRequestsException``, ``RequestTimeout``, ...),
-HTTP 429, 502, 503 and 504, and, for a request the client built itself (``EcrClient.call``), a connection
+HTTP 429, 502, 503 and 504 (unless the answer names an error the ECR model gives the operation: that
+answer is a verdict on its status), and, for a request the client built itself (``EcrClient.call``), a connection
 dropped before any answer came, once (a pooled connection the far end had closed: a second drop means the
 target is down or refuses the request, which the checks report as no answer, ``TargetUnresponsive``). Real ECR throttles its JSON API with HTTP 400 ``ThrottlingException``
 "Rate exceeded" (docs/evidence/real-ecr-behaviour.md 2.17).
@@ -18,7 +19,13 @@ standard-mode delay (``ExponentialBackoff``: full jitter, ``rand(0,1) * min(scal
 1 s for throttling and 50 ms otherwise, raised to an ``x-amz-retry-after`` header's value within 5 s), and
 the waits of one request add up to at most ``MAX_TOTAL_WAIT`` seconds. A request still answered so after
 its last attempt raises ``RetriesExhausted``: the check that sent it has no verdict (an error, never a
-failure); one whose last attempt got no answer at all is returned as such, as it would be unretried. Every exchange records the answers it was retried after (``Exchange.retried``).
+failure); one whose last attempt got no answer at all is returned as such, as it would be unretried.
+
+Unless the target is not throttling at all: before giving up, the client sends one read-only control request
+(``DescribeRepositories``). When that is answered at once with no retryable answer, the target is answering
+the other requests and this one only "throttled", after seconds of backoff that empty any token bucket: that
+is its answer to this request, returned to be judged (a target that answers a second scan of an image
+``ThrottlingException`` instead of ``LimitExceededException`` deviates; it is not busy). Every exchange records the answers it was retried after (``Exchange.retried``).
 """
 
 from __future__ import annotations
@@ -30,6 +37,7 @@ import time
 from collections.abc import Callable
 from types import SimpleNamespace
 
+from ecrconf.spec import schemas
 from ecrconf.wire import interrupts, protocol
 from ecrconf.wire.exchange import Exchange
 
@@ -37,6 +45,7 @@ DEFAULT_MAX_RETRIES = 3
 MAX_WAIT = 5.0  # seconds: the cap of one wait
 MAX_TOTAL_WAIT = 20.0  # seconds: the cap of all waits of one request
 RETRYABLE_STATUSES = frozenset({429, 502, 503, 504})  # not 500: a crash is a verdict
+CONTROL = ("DescribeRepositories", {"maxResults": 1})  # the read-only control request (module docstring)
 # Error types botocore retries that ECR uses for something else (see the module docstring).
 NOT_THROTTLING_ON_ECR = frozenset({"LimitExceededException"})
 # What a connection dropped before any answer looks like (the innermost cause, ecrconf.wire.client._reason).
@@ -86,10 +95,21 @@ def retryable(exchange: Exchange, *, dropped: bool) -> bool:
     any answer counts too."""
     if exchange.response is None:
         return dropped and (exchange.transport_error or "").startswith(_DROPPED)
-    if exchange.status in RETRYABLE_STATUSES or is_throttling(exchange):
-        return True
     error = protocol.error_type(exchange)
-    return exchange.status >= 400 and error in _error_codes()[1]
+    throttling, transient = _error_codes()
+    if exchange.status >= 400 and error in throttling:
+        return True
+    if exchange.status in RETRYABLE_STATUSES:
+        return error not in _modelled(exchange.operation)
+    return exchange.status >= 400 and error in transient
+
+
+def _modelled(operation: str) -> frozenset[str]:
+    """The errors the ECR model gives operation (none for an operation it does not know)."""
+    try:
+        return frozenset(schemas.modelled_errors(operation))
+    except KeyError:
+        return frozenset()
 
 
 def answer(exchange: Exchange) -> str:
@@ -111,10 +131,12 @@ class Policy:
         self._sleep = sleep
         self._rand = rand
 
-    def send(self, attempt: Callable[[], Exchange], *, dropped: bool) -> Exchange:
+    def send(self, attempt: Callable[[], Exchange], *, dropped: bool,
+             control: Callable[[], Exchange] | None = None) -> Exchange:
         """attempt() until its answer is not retryable; the last exchange, with the answers it was
-        retried after. Raises RetriesExhausted after the last attempt (or when the next wait would pass
-        MAX_TOTAL_WAIT), interrupts.Interrupted when a stop signal came meanwhile."""
+        retried after. After the last attempt (or when the next wait would pass MAX_TOTAL_WAIT), control()
+        is sent once: the last exchange is returned when control's answer is not retryable, else
+        RetriesExhausted is raised. Raises interrupts.Interrupted when a stop signal came meanwhile."""
         global _retried
         earlier: list[str] = []
         waited, throttled, drops_left = 0.0, True, 1 if dropped else 0
@@ -129,6 +151,8 @@ class Policy:
             if len(earlier) >= self.max_retries or waited + delay > MAX_TOTAL_WAIT:
                 if exchange.response is None:  # no answer: the checks' own no-verdict (TargetUnresponsive)
                     return exchange
+                if control is not None and not retryable(control(), dropped=False):
+                    return exchange  # only this request is "throttled": that is the target's answer to it
                 raise RetriesExhausted(exchange, only_throttled=throttled)
             if exchange.response is None:
                 drops_left -= 1
