@@ -1,12 +1,12 @@
 """Answers that say "try again later", sent again with bounded exponential backoff and jitter.
 
 Retried (``retryable``): an error type botocore's standard retry mode treats as throttling or transient
-(``botocore.retries.standard``: ``ThrottlingException``, ``TooManyRequestsException``, ``RequestTimeout``, ...),
-HTTP 429, 502, 503 and 504 (unless the answer names an error the ECR model gives the operation: that
-answer is a verdict on its status), and, for a request the client built itself (``EcrClient.call``), a connection
-dropped before any answer came, once (a pooled connection the far end had closed: a second drop means the
-target is down or refuses the request, which the checks report as no answer, ``TargetUnresponsive``). Real ECR throttles its JSON API with HTTP 400 ``ThrottlingException``
-"Rate exceeded" (docs/evidence/real-ecr-behaviour.md 2.17).
+(``botocore.retries.standard``: ``ThrottlingException``, ``TooManyRequestsException``, ``RequestTimeout``,
+...); HTTP 429, 502, 503 and 504, unless the answer names an error the ECR model gives the operation (then
+it is a verdict on that error's status); and, for a request the client built itself (``EcrClient.call``), a
+connection dropped before any answer came, once (a pooled connection the far end had closed: a second drop
+means the target is down or refuses the request, which the checks report as no answer). Real ECR throttles
+its JSON API with HTTP 400 ``ThrottlingException`` "Rate exceeded" (docs/evidence/real-ecr-behaviour.md 2.17).
 
 Never retried, because each is a verdict the suite must report: a validation answer (400 of any other
 type), a 500 (``ServerException``, or an emulator's crash: moto answers 500 HTML for operations it lacks),
@@ -14,18 +14,21 @@ a timeout (the run has its own rule for a target that stops answering), and ``Li
 which botocore counts as throttling but ECR sends for a quota (a second scan of an image within 24 hours:
 real-ecr-behaviour.md 4.4, "users find it looks like throttling").
 
-Bounded: at most ``max_retries`` re-sends (default ``DEFAULT_MAX_RETRIES``); each wait is botocore's
-standard-mode delay (``ExponentialBackoff``: full jitter, ``rand(0,1) * min(scale * 2**i, MAX_WAIT)``, scale
-1 s for throttling and 50 ms otherwise, raised to an ``x-amz-retry-after`` header's value within 5 s), and
-the waits of one request add up to at most ``MAX_TOTAL_WAIT`` seconds. A request still answered so after
-its last attempt raises ``RetriesExhausted``: the check that sent it has no verdict (an error, never a
-failure); one whose last attempt got no answer at all is returned as such, as it would be unretried.
+Bounded: at most ``max_retries`` re-sends (default ``DEFAULT_MAX_RETRIES``; 0: none); each wait is
+botocore's standard-mode delay (``ExponentialBackoff``: full jitter, ``rand(0,1) * min(scale * 2**i,
+MAX_WAIT)``, scale 1 s for throttling and 50 ms otherwise, raised to an ``x-amz-retry-after`` header's value
+within 5 s), and the waits of one request add up to at most ``MAX_TOTAL_WAIT`` seconds. A request still
+answered so after its last attempt raises ``RetriesExhausted``: the check that sent it has no verdict (an
+error, never a failure). One whose last attempt got no answer at all is returned as such, as it would be
+unretried. Every exchange records the answers it was retried after (``Exchange.retried``).
 
-Unless the target is not throttling at all: before giving up, the client sends one read-only control request
-(``DescribeRepositories``). When that is answered at once with no retryable answer, the target is answering
-the other requests and this one only "throttled", after seconds of backoff that empty any token bucket: that
-is its answer to this request, returned to be judged (a target that answers a second scan of an image
-``ThrottlingException`` instead of ``LimitExceededException`` deviates; it is not busy). Every exchange records the answers it was retried after (``Exchange.retried``).
+Unless the target is not throttling at all: before giving up, the client sends one read-only control
+request (``CONTROL``). When that is answered with no retryable answer, the target answers other requests
+and only this one "throttled", after seconds of backoff that refill any token bucket: that is its answer to
+this request, returned to be judged (a target that answers a second scan of an image ``ThrottlingException``
+instead of ``LimitExceededException`` deviates; it is not busy). The price: on a real account, an API whose
+own rate limit stays exhausted through the backoff while DescribeRepositories is not gets a verdict on its
+throttled answer; ``--max-rps`` keeps a run below such limits.
 """
 
 from __future__ import annotations
