@@ -66,8 +66,9 @@ def test_no_check_is_excused_when_nothing_answers(moto, tmp_path):
     found = outcomes(document)
     assert done.returncode == 1
     assert not EXCUSED & set(found) and "pass" not in found and found["error"] > 50, found
-    # Every test ends at its first unanswered request: Hypothesis never shrinks a fault.
-    assert proxy.dropped <= len(document["results"]) + 10, proxy.dropped
+    # Every test ends at its first unanswered request: Hypothesis never shrinks a fault. (The client sends a
+    # request whose connection dropped once more: ecrconf.wire.retries.)
+    assert proxy.dropped <= 2 * (len(document["results"]) + 10), proxy.dropped
 
 
 def test_a_target_killed_mid_run_gives_errors_at_once(moto, tmp_path):
@@ -81,7 +82,7 @@ def test_a_target_killed_mid_run_gives_errors_at_once(moto, tmp_path):
     excused_without_answer = [r["id"] for r in document["results"]
                               if r["outcome"] in EXCUSED and "no response" in r.get("message", "")]
     assert not excused_without_answer
-    assert proxy.dropped <= len(document["results"]) + 10, proxy.dropped
+    assert proxy.dropped <= 2 * (len(document["results"]) + 10), proxy.dropped  # each sent twice at most
 
 
 def test_another_deviation_than_recorded_is_a_new_failure(moto, tmp_path):
@@ -112,7 +113,8 @@ def test_a_fault_inside_a_hypothesis_test_ends_it_at_its_first_example(moto, tmp
         done, document = run_suite(proxy.url, tmp_path, "-p", "no:xdist", "-k",
                                    "test_generated_invalid_requests_are_rejected or test_absent_repository_is")
     assert outcomes(document) == {"error": 2} and pytest_counts(done.stdout) == {"errors": 2}
-    assert proxy.dropped == 2, "Hypothesis retried or shrank an unanswered request"
+    # Each test's first request, and the client's one re-send of a dropped connection (ecrconf.wire.retries).
+    assert proxy.dropped == 2 * 2, "Hypothesis retried or shrank an unanswered request"
     assert "no verdict (TargetUnresponsive)" in done.stdout and "Traceback" not in done.stdout
 
 

@@ -17,6 +17,7 @@ import pytest
 from ecrconf.spec import schemas
 from ecrconf.wire import protocol
 from ecrconf.wire.exchange import Exchange, printable
+from ecrconf.wire.retries import RetriesExhausted
 
 COMMON_ERRORS_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "common_errors.json"
 VALIDATION_ERRORS = frozenset({"InvalidParameterException", "ValidationException"})
@@ -44,6 +45,11 @@ class NoVerdict(Exception):
     Reported as an error, never as a deviation (known or not), and never shrunk by Hypothesis
     (``ecrconf.run.shrinking``).
     """
+
+
+# Everything that ends a check without a verdict: a NoVerdict, or a request whose every attempt was answered
+# "try again later" (ecrconf.wire.retries), which says nothing about conformance either.
+NO_VERDICT = (NoVerdict, RetriesExhausted)
 
 
 def answer_seen(exchange: Exchange | None) -> dict | None:

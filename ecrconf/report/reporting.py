@@ -18,12 +18,14 @@ import pytest
 
 from ecrconf.report import compare, junit, results_file, summary
 from ecrconf.run import options, outcomes, results, settle
-from ecrconf.wire import client
+from ecrconf.wire import client, retries
 from ecrconf.report.html import render_html
 from ecrconf.report.markdown import render_markdown
 
 _requests_seen = 0
+_retries_seen = 0
 _REQUESTS = pytest.StashKey[int]()  # requests sent so far by the test's setup, call and teardown
+_RETRIES = pytest.StashKey[int]()  # of those, sent again after a retryable answer (ecrconf.wire.retries)
 # What the run created and could not delete, one line each ("<name>: not deleted, HTTP 500"), not yet reported.
 LEFTOVERS = pytest.StashKey[list[str]]()
 REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
@@ -34,13 +36,14 @@ CLEANUP_LINES = 5  # the console shows this many lines of what cleanup left; res
 
 
 def pytest_sessionstart(session: pytest.Session) -> None:
-    global _requests_seen
+    global _requests_seen, _retries_seen
     _requests_seen = client.requests_sent()  # the start-up probe is no test's request
+    _retries_seen = retries.retries_sent()
 
 
 @pytest.hookimpl(hookwrapper=True, tryfirst=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
-    global _requests_seen
+    global _requests_seen, _retries_seen
     report = (yield).get_result()
     report.user_properties += results.details(call.excinfo)
     note = settle.settle(item, call, report)
@@ -55,8 +58,13 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
     now = client.requests_sent()
     item.stash[_REQUESTS] = item.stash.get(_REQUESTS, 0) + now - _requests_seen
     _requests_seen = now
+    resent = retries.retries_sent()
+    item.stash[_RETRIES] = item.stash.get(_RETRIES, 0) + resent - _retries_seen
+    _retries_seen = resent
     if call.when == "teardown":
         report.user_properties.append(("requests", item.stash[_REQUESTS]))
+        if item.stash[_RETRIES]:
+            report.user_properties.append(("retries", item.stash[_RETRIES]))
         leftovers = item.config.stash.get(LEFTOVERS, [])
         if leftovers:  # the session's cleanup ran in this teardown: the controller learns it from here
             report.user_properties.append(("leftovers", list(leftovers)))

@@ -1,5 +1,9 @@
 """Repositories and images a test needs, made and removed through the ECR API alone.
 
+Every repository made here carries the run's tag (``RUN_TAG_KEY`` = the run id) besides the run's name prefix,
+so that ``python -m ecrconf.sweep`` can find what a killed run left (``ecrconf.resources.sweeper``); a target
+that refuses tags on CreateRepository gets repositories without it, with one warning.
+
 Setup must never fail quietly: a push that does not succeed raises ``SetupFailed`` (a
 ``checks.NoVerdict``, so the test is reported as an ERROR, never as a conformance FAIL). ``cleanup`` removes exactly the
 repositories this object created and never raises, so it can run after a test failed half-way.
@@ -12,6 +16,7 @@ import contextlib
 import itertools
 import re
 import threading
+import warnings
 from dataclasses import dataclass
 
 from ecrconf.resources import images
@@ -19,11 +24,17 @@ from ecrconf.spec import schemas
 from ecrconf.wire import interrupts, protocol
 from ecrconf.checks import ConformanceFailure, NoVerdict
 from ecrconf.wire.exchange import Exchange
+from ecrconf.wire.retries import RetriesExhausted
 from ecrconf.resources.images import Image
 from ecrconf.resources.items import UNDOES, LeftItems, outcome as _outcome, sent as _sent
 
 
 _GAVE_UP = "the target stopped answering (DeleteRepository timed out)"
+RUN_TAG_KEY = "ecrconf:run"  # the tag every repository of a run carries: its value is the run id
+
+
+class RunTagRefused(UserWarning):
+    """The target refused CreateRepository with tags: the run's repositories carry no run tag."""
 
 
 # Calls that can make something the run must delete: what their answers say they made is recorded (or
@@ -66,9 +77,14 @@ class PushedImage:
 
 
 class Resources:
-    def __init__(self, client, prefix: str):
+    def __init__(self, client, prefix: str, *, run_id: str | None = None):
+        """prefix: of every repository name (``ecrconf-<run>-<worker>``); run_id: the value of the run tag
+        (RUN_TAG_KEY) every repository is created with, None for none. ValueError for a prefix that gives
+        names CreateRepository does not allow."""
         self.client = client
         self.prefix = prefix
+        self._run_tags = [{"Key": RUN_TAG_KEY, "Value": run_id}] if run_id else []
+        self.tags_refused = False  # the target refused the run tag: repositories are made without it
         self._counter = itertools.count(1)
         self._lock = threading.Lock()
         self._created: dict[str, object] = {}  # name -> its registry id (as sent or answered), None: the default
@@ -82,8 +98,14 @@ class Resources:
         is not wanted. SetupFailed unless the target creates it."""
         name = self.new_name()  # recorded before the call: a timeout may still have created it
         settings = {"imageTagMutability": tag_mutability} if tag_mutability else {}
-        exchange = self.client.call("CreateRepository", {
-            "repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push}, **settings})
+        try:
+            exchange = self._create({"repositoryName": name, "imageScanningConfiguration": {"scanOnPush": scan_on_push},
+                                     **settings})
+        except RetriesExhausted as exhausted:
+            if exhausted.only_throttled:  # refused every time: nothing to delete at cleanup
+                with self._lock:
+                    del self._created[name]
+            raise
         if _answered_with_error(exchange):  # e.g. RepositoryAlreadyExists: not ours, never delete it
             with self._lock:
                 del self._created[name]
@@ -100,6 +122,30 @@ class Resources:
         with self._lock:
             self._created[name] = repository.registry_id
         return repository
+
+    def run_tags(self) -> list[tuple[str, str]]:
+        """The tags (Key, Value) the run's repositories are created with: the run tag, unless the target
+        refused it (or the run has none)."""
+        return [] if self.tags_refused else [(tag["Key"], tag["Value"]) for tag in self._run_tags]
+
+    def _create(self, request: dict) -> Exchange:
+        """CreateRepository of request with the run tag. A target that refuses it (a 4xx other than
+        RepositoryAlreadyExistsException) but creates the repository without it is asked without it from
+        then on, and the run says so once (RunTagRefused)."""
+        if self.tags_refused or not self._run_tags:
+            return self.client.call("CreateRepository", request)
+        exchange = self.client.call("CreateRepository", {**request, "tags": self._run_tags})
+        if (not _answered_with_error(exchange) or protocol.not_implemented(exchange)
+                or protocol.error_type(exchange) == "RepositoryAlreadyExistsException"):
+            return exchange
+        untagged = self.client.call("CreateRepository", request)
+        if untagged.status == 200 and not self.tags_refused:
+            self.tags_refused = True
+            warnings.warn(RunTagRefused(
+                f"the target refused CreateRepository with tags ({_outcome(exchange)}): the run's repositories "
+                f"carry no {RUN_TAG_KEY} tag, so python -m ecrconf.sweep cannot find what an interrupted run "
+                "leaves"), stacklevel=2)
+        return untagged
 
     def call(self, operation: str, payload: dict) -> dict:
         """A call made to set a test up: the body of its 200 answer; SetupFailed for anything else."""

@@ -28,6 +28,7 @@ import pytest
 from ecrconf.resources import SetupFailed, setup_answer
 from ecrconf.resources.turns import Turns
 from ecrconf.wire import protocol
+from ecrconf.wire.retries import RetriesExhausted
 
 
 
@@ -170,7 +171,7 @@ class RegistryHold:
                 try:
                     if not self._unchanged(setting, state, value):
                         setting.write(self._writes.client.call, value)
-                except SetupFailed as failed:
+                except (SetupFailed, RetriesExhausted) as failed:
                     problems.append(f"{setting.what} was not put back: {str(failed).splitlines()[0]}")
         finally:
             self._saved.clear()

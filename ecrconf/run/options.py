@@ -16,6 +16,9 @@ import pytest
 from ecrconf.run import expectations
 from ecrconf.spec import evidence
 from ecrconf.run.target import is_target_name
+from ecrconf.wire import retries
+
+MAX_RETRIES = 10  # --max-retries: beyond this a throttling target would hold one check for minutes
 
 
 def positive_seconds(text: str) -> float:
@@ -43,6 +46,25 @@ def wait_seconds(text: str) -> float:
     if not (math.isfinite(value) and value >= 0):
         raise pytest.UsageError(f"--consistency-wait must be a number of seconds of 0 or more, got {text!r}")
     return value
+
+
+def requests_per_second(text: str) -> float:
+    """--max-rps: a number of requests a second greater than zero and finite; else pytest.UsageError (one
+    line, exit 4; see positive_seconds)."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise pytest.UsageError(f"--max-rps must be a number of requests a second greater than 0, got {text!r}")
+    return value
+
+
+def retry_count(text: str) -> int:
+    """--max-retries: a whole number from 0 to MAX_RETRIES; else pytest.UsageError (see positive_seconds)."""
+    if not (text.strip().isdigit() and int(text) <= MAX_RETRIES):
+        raise pytest.UsageError(f"--max-retries must be a whole number from 0 to {MAX_RETRIES}, got {text!r}")
+    return int(text)
 
 
 def evidence_level(text: str) -> str:
@@ -121,6 +143,11 @@ def add(parser: pytest.Parser) -> None:
         help="read timeout of one request (default 30)")
     option("--scan-timeout", type=positive_seconds, default=180.0, metavar="SECONDS",
         help="how long a started scan may take to reach COMPLETE or FAILED (default 180)")
+    option("--max-rps", type=requests_per_second, metavar="N",
+        help="send at most N requests a second, all xdist workers together (default: no limit)")
+    option("--max-retries", type=retry_count, default=retries.DEFAULT_MAX_RETRIES, metavar="N",
+        help="send a request again at most N times after a throttling or unavailable answer, with "
+             f"exponential backoff and jitter (default {retries.DEFAULT_MAX_RETRIES}; 0: never)")
     option("--report-dir", type=report_dir, metavar="DIR", help="write results.json, junit.xml, report.html, summary.md")
     option("--baseline", type=Path, metavar="RESULTS_JSON", help="compare this run with an earlier results.json")
     option("--fail-on-regression", action="store_true",

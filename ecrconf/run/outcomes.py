@@ -139,7 +139,8 @@ def fingerprint(run: dict) -> list[tuple[str, str]]:
         ("hypothesis", hypothesis["profile"] + (f", seed {seed}" if seed not in (None, "") else "")),
         ("started", run["started"]),
         ("finished", run["finished"] + _duration(run["started"], run["finished"])),
-        ("requests", str(run["requests"])),
+        ("requests", str(run["requests"]) + (f" ({run['retries']} sent again after a throttling or "
+                                              "unavailable answer)" if run.get("retries") else "")),
     ]
     if "exit_status" in run:
         pairs.append(("exit status", str(run["exit_status"])))

@@ -17,7 +17,7 @@ from ecrconf import __version__
 from ecrconf.report import reporting
 from ecrconf.run import collection, expectations, options, plan, settle, shrinking
 from ecrconf.spec import schemas
-from ecrconf.wire import interrupts
+from ecrconf.wire import interrupts, pacing, retries
 from ecrconf.wire.client import EcrClient
 from ecrconf.generate import listings, programs, tables
 from ecrconf.resources import Resources, SetupFailed
@@ -64,6 +64,8 @@ def pytest_configure(config: pytest.Config) -> None:
         _stop_on_signals(config, worker=True)
         return
     config.stash[RUN_ID] = secrets.token_hex(3)
+    if config.option.max_rps:  # the run's shared pace (ecrconf.wire.pacing), gone with the run
+        config.add_cleanup(lambda: pacing.slots_file(config.stash[RUN_ID]).unlink(missing_ok=True))
     _stop_on_signals(config, worker=False)
     report_dir = config.option.report_dir
     if report_dir and not config.option.xmlpath:
@@ -188,6 +190,9 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     if EXPECTATIONS in config.stash:
         path, why = config.stash[EXPECTATIONS]
         lines.append(f"expectations: {options.shown(path)}" if path else f"expectations: none ({why})")
+    rate = f"at most {config.option.max_rps:g} requests/s (all workers); " if config.option.max_rps else ""
+    lines.append(f"requests: {rate}a throttled or unavailable answer retried up to {config.option.max_retries} "
+                 "times")
     if target:
         kind = "embedded moto" if target.embedded else "endpoint"
         lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
@@ -255,7 +260,10 @@ def pytest_runtest_call(item: pytest.Item):
 
 def _client(config: pytest.Config, target: Target) -> EcrClient:
     credentials = EMBEDDED_CREDENTIALS if target.embedded else resolve_credentials(config.option.aws_profile)
-    return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.request_timeout)
+    rate, run_id = config.option.max_rps, config.stash.get(RUN_ID, None)
+    pace = pacing.Pace(pacing.slots_file(run_id), rate) if rate and run_id else None  # None: the start-up probe
+    return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.request_timeout,
+                     retry=retries.Policy(config.option.max_retries), pace=pace)
 
 
 @pytest.fixture(scope="session")
@@ -274,7 +282,8 @@ def client(pytestconfig: pytest.Config, target: Target) -> EcrClient:
 @pytest.fixture(scope="session")
 def resources(pytestconfig: pytest.Config, client: EcrClient):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
-    made = Resources(client, f"ecrconf-{pytestconfig.stash[RUN_ID]}-{worker}")
+    run_id = pytestconfig.stash[RUN_ID]
+    made = Resources(client, f"ecrconf-{run_id}-{worker}", run_id=run_id)
     yield made
     with interrupts.deferred():  # a signal now must not cut the cleanup short
         problems = made.cleanup()

@@ -38,7 +38,7 @@ def details(excinfo: pytest.ExceptionInfo | None) -> list[tuple[str, str]]:
         message = "\n".join(str(error).splitlines()[:3])
     else:
         message = str(error).split("\nsent: ")[0].split("\nreproduce: ")[0]
-        if not isinstance(error, (checks.NoVerdict, *UNSUPPORTED)):
+        if not isinstance(error, (*checks.NO_VERDICT, *UNSUPPORTED)):
             message = f"{type(error).__name__}: {message}"
     program = getattr(error, "program", None)  # a stateful check's program and replay (ecrconf.run.stateful)
     message = message[:2000] + ("\n" + "\n".join(program) if program else "")[:PROGRAM_CHARS]
@@ -81,11 +81,19 @@ class Collector:
     def __init__(self) -> None:
         self.records: dict[str, dict] = {}
         self.requests = 0
+        self.retries = 0
+        self.retried: dict[str, int] = {}  # nodeid -> requests of that test sent again
         self.leftovers: list[str] = []
         self.started = _now()
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         self.requests += sum(int(v) for k, v in report.user_properties if k == "requests")
+        resent = sum(int(v) for k, v in report.user_properties if k == "retries")
+        if resent:
+            self.retries += resent
+            self.retried[report.nodeid] = self.retried.get(report.nodeid, 0) + resent
+            if report.nodeid in self.records:  # the teardown report comes after the test's record
+                self.records[report.nodeid]["retries"] = self.retried[report.nodeid]
         self.leftovers += [line for k, v in report.user_properties if k == "leftovers" for line in v]
         result = outcome(report)
         if result is None:
@@ -119,12 +127,15 @@ class Collector:
                     record[key] = props[key]
         if _excused(report).startswith(KNOWN_PREFIX):
             record["known_deviation"] = props.get("known_deviation", "")
+        if report.nodeid in self.retried:
+            record["retries"] = self.retried[report.nodeid]
         self.records[report.nodeid] = record
 
     def document(self, run: dict) -> dict:
         records = sorted(self.records.values(), key=lambda r: (r["operation"], r["area"], r["line"], r["id"]))
         return {"format": FORMAT,
-                "run": {**run, "started": self.started, "finished": _now(), "requests": self.requests},
+                "run": {**run, "started": self.started, "finished": _now(), "requests": self.requests,
+                "retries": self.retries},
                 "results": [{k: v for k, v in r.items() if k != "line"} for r in records]}
 
 

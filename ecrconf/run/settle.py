@@ -100,7 +100,7 @@ def brief(item: pytest.Item, excinfo: pytest.ExceptionInfo) -> str | None:
     if isinstance(error, BaseExceptionGroup) and error.exceptions:  # Hypothesis's Flaky: no verdict
         kind = "no verdict (flaky: the target answered otherwise when the example was replayed)"
         error = error.exceptions[0]
-    if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, checks.NoVerdict)):
+    if item.config.option.tbstyle != "auto" or not isinstance(error, (checks.ConformanceFailure, *checks.NO_VERDICT)):
         return None
     kind = kind or ("deviation" if judged(error) else "no verdict")
     lines = [f"{kind} ({type(error).__name__}): {str(error).strip()}"]

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator
 
 from hypothesis import Phase, settings
 
-from ecrconf.checks import NoVerdict
+from ecrconf.checks import NO_VERDICT, NoVerdict
 
 
 class _Carried(BaseException):
@@ -37,7 +37,7 @@ def guarded(test: Callable, *, known: bool) -> Iterator[None]:
     def carrying(*args, **kwargs):
         try:
             return inner(*args, **kwargs)
-        except NoVerdict as fault:
+        except NO_VERDICT as fault:
             raise _Carried(fault) from None
 
     test.hypothesis.inner_test = carrying

@@ -211,8 +211,11 @@ class EmbeddedMoto:
 
 def probe(client) -> None:
     """One read-only call: the endpoint must answer, and answer in awsJson1_1."""
-    from ecrconf.wire import protocol
-    exchange = client.call("DescribeRepositories", {"maxResults": 1})
+    from ecrconf.wire import protocol, retries
+    try:
+        exchange = client.call("DescribeRepositories", {"maxResults": 1})
+    except retries.RetriesExhausted as exhausted:  # it answers, if only "slow down": the checks will tell
+        exchange = exhausted.exchange
     if exchange.response is None:
         raise TargetUnusable(f"cannot reach {client.endpoint}: {exchange.transport_error}", EXIT_UNREACHABLE)
     if not isinstance(exchange.body, dict) and protocol.media_type(exchange) != protocol.CONTENT_TYPE:

@@ -1,8 +1,11 @@
 """The signed client: the only place where HTTP and SigV4 appear.
 
 ``EcrClient.call`` sends one operation and returns an ``Exchange``; it never raises for what the
-target does (timeouts, resets, HTML, garbage): those are recorded in the exchange for the checks.
+target does (timeouts, resets, HTML, garbage): those are recorded in the exchange for the checks, except
+for a target that still answers "try again later" after the last retry (``retries.RetriesExhausted``).
 ``prepare`` and ``send`` are apart so that a signed request can be altered before it is sent.
+Answers that say "try again later" are sent again (``ecrconf.wire.retries``), and requests are paced to
+a rate when one is set (``ecrconf.wire.pacing``).
 """
 
 from __future__ import annotations
@@ -10,13 +13,14 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import requests
 from requests.structures import CaseInsensitiveDict
 from requests_aws4auth import AWS4Auth
 
-from ecrconf.wire import interrupts, protocol, recording
+from ecrconf.wire import interrupts, protocol, recording, retries
 from ecrconf.wire.exchange import TIMED_OUT, Exchange, Request, Response, printable
 
 _sent = 0
@@ -48,8 +52,13 @@ class Credentials:
 
 class EcrClient:
     def __init__(self, endpoint: str, region: str, credentials: Credentials, *,
-                 timeout: float = 30.0, connect_timeout: float = 5.0):
+                 timeout: float = 30.0, connect_timeout: float = 5.0, retry: retries.Policy | None = None,
+                 pace: Callable[[], None] | None = None):
+        """retry: how retryable answers are sent again (default: retries.Policy()); pace: called before
+        every request sent, to hold the run to a rate (ecrconf.wire.pacing.Pace)."""
         self.endpoint = endpoint.rstrip("/") + "/"
+        self.retry = retry or retries.Policy()
+        self.pace = pace
         self.region = region
         self.credentials = credentials
         self.timeout = (connect_timeout, timeout)
@@ -95,10 +104,25 @@ class EcrClient:
         return prepared
 
     def send(self, prepared: requests.PreparedRequest, operation: str, *, altered: bool = False) -> Exchange:
-        """Send a prepared request as it is; altered=True marks one changed after signing.
+        """Send a prepared request as it is; altered=True marks one changed after signing. A retryable answer
+        (ecrconf.wire.retries) sends it again; a dropped connection only when ``call`` built the request,
+        since it can be the very answer a check's deliberately broken request is judged by.
 
-        Raises interrupts.Interrupted when a stop signal is pending (every request is a safe point)."""
+        Raises interrupts.Interrupted when a stop signal is pending (every request is a safe point), and
+        retries.RetriesExhausted when the last attempt still got a retryable answer."""
+        built_by_call = getattr(self._local, "built", None) is prepared
+        self._local.built = None
+        return self.retry.send(lambda: self._send_once(prepared, operation, altered), dropped=built_by_call,
+                               control=self._control)
+
+    def _control(self) -> Exchange:
+        """A read-only request sent once: is the target throttling everything, or one request only?"""
+        return self._send_once(self.prepare(*retries.CONTROL), retries.CONTROL[0], False)
+
+    def _send_once(self, prepared: requests.PreparedRequest, operation: str, altered: bool) -> Exchange:
         interrupts.check()
+        if self.pace is not None:
+            self.pace()
         body = prepared.body or b""
         if isinstance(body, str):
             body = body.encode()
@@ -129,7 +153,11 @@ class EcrClient:
         return exchange
 
     def call(self, operation: str, payload: object = None) -> Exchange:
-        return self.send(self.prepare(operation, payload), operation)
+        """operation with payload, signed and sent (send): a well-formed request, so a connection dropped
+        before any answer is retried too."""
+        prepared = self.prepare(operation, payload)
+        self._local.built = prepared  # for send: a request of this client's own making
+        return self.send(prepared, operation)
 
 
 def _reason(exc: BaseException) -> str:

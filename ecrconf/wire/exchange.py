@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import re
 import shlex
-from dataclasses import dataclass, field
+from collections import Counter
+from dataclasses import dataclass, field, replace
 
 EXCERPT = 600
 TIMED_OUT = "timed out"  # how a transport error that is a timeout begins
@@ -88,6 +89,21 @@ class Exchange:
     elapsed: float
     transport_error: str | None = None  # timeout, reset, refused: set when response is None
     region: str = field(default="us-east-1", compare=False)
+    # What the earlier attempts of this request got, each retried after (ecrconf.wire.retries): error types,
+    # "HTTP 503", "ConnectionResetError". Empty when the first attempt was the last.
+    retried: tuple[str, ...] = field(default=(), compare=False)
+
+    def with_retries(self, earlier: tuple[str, ...]) -> Exchange:
+        """This exchange as the last attempt of a request whose earlier attempts got earlier."""
+        return replace(self, retried=earlier)
+
+    def retry_note(self) -> str:
+        """"retried 2 times (ThrottlingException ×2)", or "" when the request was sent once."""
+        if not self.retried:
+            return ""
+        what = ", ".join(f"{name} ×{n}" if n > 1 else name for name, n in Counter(self.retried).items())
+        times = "once" if len(self.retried) == 1 else f"{len(self.retried)} times"
+        return f"retried {times} ({printable(what)})"
 
     @property
     def timed_out(self) -> bool:
@@ -108,10 +124,11 @@ class Exchange:
 
     def got(self) -> str:
         """The response (or its absence) in one short line."""
+        retried = f" [{self.retry_note()}]" if self.retried else ""
         if self.response is None:
-            return f"no response ({printable(str(self.transport_error))}) after {self.elapsed:.2f}s"
+            return f"no response ({printable(str(self.transport_error))}) after {self.elapsed:.2f}s{retried}"
         ctype = printable(self.response.header("content-type") or "no Content-Type")
-        return f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}"
+        return f"HTTP {self.response.status} ({ctype}) {_excerpt(self.response.body)}{retried}"
 
     def describe(self) -> str:
         """A short, secret-free account of the exchange for a failure message."""

@@ -67,6 +67,10 @@ class Behaviour:
     # when None; an emulator serves its registry on a host of its own (LocalStack:
     # "localhost.localstack.cloud:4566"), and a client pushes there.
     registry_host: str | None = None
+    # A stand-in for a real account's rate limits, not a breakage: every throttle_every-th request (counted from
+    # 1, across all clients) is answered 400 ThrottlingException "Rate exceeded" (research 2.17) before anything
+    # else is read; 1 throttles every request. None: never.
+    throttle_every: int | None = None
 
     # Breakages: each knob turned away from its default makes the reference deviate from real ECR.
     error_messages: bool = True  # False: error bodies carry no message
@@ -185,6 +189,8 @@ class Behaviour:
                               ("token_format", TOKEN_FORMATS), ("image_digest_source", DIGEST_SOURCES)):
             if getattr(self, name) not in allowed:
                 raise ValueError(f"{name}={getattr(self, name)!r} is not one of {allowed}")
+        if self.throttle_every is not None and self.throttle_every < 1:
+            raise ValueError(f"throttle_every={self.throttle_every} must be at least 1")
         if self.page_size_cap is not None and self.page_size_cap < 1:
             raise ValueError(f"page_size_cap={self.page_size_cap} must be at least 1")
         if not set(self.unchecked) <= set(SIGV4_CHECKS):

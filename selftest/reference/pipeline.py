@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import logging
+import threading
 import time
 import traceback
 from collections.abc import Callable, Collection, Mapping
@@ -35,8 +36,13 @@ class Pipeline:
         self.context = Context(Store(account_id), behaviour, region, clock)
         self.prefix = schemas.source()["targetPrefix"] + "."
         self.faults: list[str] = []  # tracebacks of the reference's own bugs, answered as ServerException
+        self.received = 0  # requests handled
+        self.throttled = 0  # of those, answered ThrottlingException (Behaviour.throttle_every)
+        self._counting = threading.Lock()
 
     def handle(self, received: Received) -> Reply:
+        if self._throttles():
+            return envelope.failure(error("throttling"), self.behaviour, None)
         try:
             return envelope.success(self._answer(received), self.behaviour)
         except EcrError as problem:
@@ -47,6 +53,16 @@ class Pipeline:
             log.exception("reference endpoint: unexpected failure")
             self.faults.append(traceback.format_exc())
             return envelope.failure(error("internal"), self.behaviour)
+
+    def _throttles(self) -> bool:
+        """Count the request; whether it is one Behaviour.throttle_every says to throttle."""
+        with self._counting:
+            self.received += 1
+            every = self.behaviour.throttle_every
+            if every is None or self.received % every:
+                return False
+            self.throttled += 1
+            return True
 
     def _answer(self, received: Received) -> dict:
         behaviour = self.behaviour
