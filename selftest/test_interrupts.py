@@ -153,6 +153,20 @@ CASES = {
 }
 
 
+def test_what_killed_workers_leave_the_controller_deletes(tmp_path, moto, bystander):
+    """xdist kills a worker 10 s after asking it to stop, whatever its cleanup is doing: the controller
+    then deletes what the run still has, by its name form and run tag, and touches nothing else."""
+    run = Run(tmp_path, moto.url, "-n", "2", "-p", "selftest.stalled_cleanup")
+    moto.wait_for(lambda: moto.repositories("ecrconf-"), "the run to create a repository")
+    run.signal(signal.SIGINT, group=True)
+    status, output = run.finish()
+    assert status == pytest.ExitCode.INTERRUPTED, output[-4000:]
+    assert "repositories that stopped workers left" in output, output[-4000:]
+    assert moto.repositories("ecrconf-") == []
+    assert moto.repositories(bystander) == [bystander]
+    assert "ECR conformance: incomplete: " in output
+
+
 @pytest.mark.parametrize("case", CASES)
 def test_signal_stops_the_run_and_cleans_up(tmp_path, moto, bystander, case):
     signum, group, args = CASES[case]

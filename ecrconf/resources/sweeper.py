@@ -45,16 +45,35 @@ class Found:
         return f"{verb:<12} {printable(self.name)}  ({printable(self.reason)})"
 
 
-def leftovers(client, *, older_than: datetime.timedelta, now: datetime.datetime) -> list[Found]:
-    """Every repository of the registry whose name has a run's form, each with its decision (module
-    docstring); sorted by name. Raises SweepFailed when a listing call does not succeed."""
+def leftovers(client, *, older_than: datetime.timedelta, now: datetime.datetime,
+              run: str | None = None) -> list[Found]:
+    """Every repository of the registry whose name has a run's form (of that run, when run is given),
+    each with its decision (module docstring); sorted by name. Raises SweepFailed when a listing call
+    does not succeed."""
     found = []
     for repository in _repositories(client):
         name = repository.get("repositoryName")
         match = RUN_NAME.fullmatch(name) if isinstance(name, str) else None
-        if match:
+        if match and run in (None, match["run"]):
             found.append(_decide(client, repository, match["run"], older_than, now))
     return sorted(found, key=lambda f: f.name)
+
+
+def sweep_run(client, run: str) -> tuple[list[str], list[str]]:
+    """Delete what the run with this id still has (its name form and run tag, any age): what xdist workers
+    that were killed before their cleanup ended left. Returns (names deleted, one line per repository not
+    deleted); never raises for what the target does."""
+    try:
+        found = leftovers(client, older_than=datetime.timedelta(0), now=datetime.datetime.now(datetime.timezone.utc),
+                          run=run)
+    except SweepFailed as exc:
+        return [], [f"the run's repositories could not be listed to delete what stopped workers left: {exc}"]
+    deleted, problems = [], []
+    for item in found:
+        if item.delete:
+            problem = delete(client, item)
+            (problems.append(problem) if problem else deleted.append(item.name))
+    return deleted, problems
 
 
 def delete(client, found: Found) -> str | None:

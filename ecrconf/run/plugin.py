@@ -20,7 +20,7 @@ from ecrconf.spec import schemas
 from ecrconf.wire import interrupts, pacing, retries
 from ecrconf.wire.client import EcrClient
 from ecrconf.generate import listings, programs, tables
-from ecrconf.resources import Resources, SetupFailed
+from ecrconf.resources import Resources, SetupFailed, sweeper
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
 from ecrconf.resources.turns import Turns
 from ecrconf.resources.world import World
@@ -264,6 +264,24 @@ def _client(config: pytest.Config, target: Target) -> EcrClient:
     pace = pacing.Pace(pacing.slots_file(run_id), rate) if rate and run_id else None  # None: the start-up probe
     return EcrClient(target.endpoint, target.region, credentials, timeout=config.option.request_timeout,
                      retry=retries.Policy(config.option.max_retries), pace=pace)
+
+
+@pytest.hookimpl(tryfirst=True)  # before reporting reads the leftovers
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    """On the xdist controller of an interrupted run: xdist kills a worker that has not ended 10 s after it
+    was asked to, whatever its cleanup was doing, so the controller deletes what the run still has (by its
+    name form and run tag: ecrconf.resources.sweeper) and names what it could not."""
+    config = session.config
+    target = config.stash.get(TARGET, None)
+    if (hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
+            or exitstatus != pytest.ExitCode.INTERRUPTED or target is None or not target.endpoint):
+        return
+    with interrupts.deferred():
+        deleted, problems = sweeper.sweep_run(_client(config, target), config.stash[RUN_ID])
+    if deleted:
+        sys.stderr.write(f"ecrconf: deleted {len(deleted)} repositories that stopped workers left: "
+                         f"{', '.join(deleted[:5])}{' ...' if len(deleted) > 5 else ''}\n")
+    config.stash.setdefault(reporting.LEFTOVERS, []).extend(problems)
 
 
 @pytest.fixture(scope="session")
