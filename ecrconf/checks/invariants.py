@@ -142,6 +142,14 @@ def describe_images(run, walks: dict[str, Walk]) -> list[Problem]:
     return problems
 
 
+def _gone(operation: str, handle: str, exchange: Exchange) -> list[Problem]:
+    """A call naming a deleted repository MUST fail with RepositoryNotFoundException (research 4.1)."""
+    if protocol.error_type(exchange) == "RepositoryNotFoundException":
+        return []
+    return [Problem(f"{operation} of deleted {handle}: HTTP {exchange.status} "
+                    f"{protocol.error_type(exchange) or ''}; expected RepositoryNotFoundException", exchange)]
+
+
 def batch_get_image(run, answers: dict[str, Exchange]) -> list[Problem]:
     """BatchGetImage of every digest and tag a repository ever held: the pushed bytes of what it holds (the
     tag's current image), a failure for what was deleted (ops I.6, I.8, I.11); a deleted repository's whole
@@ -150,10 +158,7 @@ def batch_get_image(run, answers: dict[str, Exchange]) -> list[Problem]:
     for handle, exchange in sorted(answers.items()):
         repository = run.model.repositories.get(handle)
         if repository is None:
-            if protocol.error_type(exchange) != "RepositoryNotFoundException":
-                problems.append(Problem(f"BatchGetImage of deleted {handle}: HTTP {exchange.status} "
-                                        f"{protocol.error_type(exchange) or ''}; expected RepositoryNotFoundException",
-                                        exchange))
+            problems += _gone("BatchGetImage", handle, exchange)
             continue
         if exchange.status != 200:
             problems.append(Problem(f"BatchGetImage of {handle}: HTTP {exchange.status}", exchange))
@@ -207,10 +212,7 @@ def repositories(run, answers: dict[str, Exchange]) -> list[Problem]:
     for handle, exchange in sorted(answers.items()):
         repository = run.model.repositories.get(handle)
         if repository is None:
-            if protocol.error_type(exchange) != "RepositoryNotFoundException":
-                problems.append(Problem(f"DescribeRepositories of deleted {handle}: HTTP {exchange.status} "
-                                        f"{protocol.error_type(exchange) or ''}; expected RepositoryNotFoundException",
-                                        exchange))
+            problems += _gone("DescribeRepositories", handle, exchange)
             continue
         found = [r for r in dig(exchange.body, "repositories") or [] if isinstance(r, dict)]
         if exchange.status != 200 or [r.get("repositoryName") for r in found] != [run.names[handle]]:
