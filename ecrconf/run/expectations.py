@@ -29,9 +29,10 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecrconf import paths
 from ecrconf.report import results_file
 
-ROOT = Path(__file__).resolve().parents[2] / "expectations"
+ROOT = paths.data("expectations")
 KEPT = ("reason", "link", "expires")
 
 

@@ -35,7 +35,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from ecrconf import paths
+
+ROOT = paths.ROOT
 HEALTH = "/_ministack/health"
 EXIT_NOT_STARTED = 3
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
