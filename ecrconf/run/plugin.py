@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from ecrconf import __version__
 from ecrconf.report import reporting
-from ecrconf.run import collection, expectations, markers, options, plan, settle, shrinking
+from ecrconf.run import collection, expectations, ini, options, plan, settle, shrinking
 from ecrconf.spec import schemas
 from ecrconf.wire import interrupts, pacing, retries
 from ecrconf.wire.client import EcrClient
@@ -54,7 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml reads its path
 def pytest_configure(config: pytest.Config) -> None:
-    markers.register(config)
+    ini.apply(config)
     config.pluginmanager.register(reporting, "ecrconf-reporting-hooks")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: the controller already chose the target

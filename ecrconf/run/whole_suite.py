@@ -11,6 +11,9 @@ from ecrconf import paths
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_load_initial_conftests(early_config: pytest.Config, parser: pytest.Parser, args: list[str]) -> None:
-    """Append the suites to the arguments when they name nothing to collect."""
-    if not early_config.known_args_namespace.file_or_dir:
+    """Append the suites to the arguments when they name nothing to collect; pytest's own hook, which runs
+    next, finds the initial conftests (the repository's conftest.py in a checkout) from the same paths."""
+    known = early_config.known_args_namespace
+    if not known.file_or_dir:
         args.append(str(paths.SUITES))
+        known.file_or_dir = [str(paths.SUITES)]
