@@ -24,3 +24,11 @@ INI = DATA / "pytest.ini"
 def data(*parts: str) -> Path:
     """The path of a data file or folder named from the repository's root, e.g. data("fixtures", "images")."""
     return DATA.joinpath(*parts)
+
+
+def checkout_only(tool: str, instead: str) -> str | None:
+    """None in a checkout; installed, the one line a tool that works on the repository (it runs the suite
+    from the repository's root, or writes into it) says instead of running."""
+    if not INSTALLED:
+        return None
+    return f"{tool} works in a checkout of the repository only; {instead}"
