@@ -14,7 +14,7 @@ from __future__ import annotations
 import pytest
 from xdist.scheduler import LoadScopeScheduling
 
-SHARED_FIXTURE_MODULES = ("test_gate.py", "test_pytest_integration.py")
+SHARED_FIXTURE_MODULES = ("test_gate.py", "test_package.py", "test_pytest_integration.py")
 
 
 class SharedFixtureScheduling(LoadScopeScheduling):

@@ -7,6 +7,7 @@ import json
 
 import pytest
 
+from ecrconf import paths
 from ecrconf.evidence.__main__ import main
 from ecrconf.evidence.entries import template
 from ecrconf.spec import recorded
@@ -96,6 +97,7 @@ class _Item:
 
     def __init__(self, nodeid: str, operation: str, evidence: tuple[str, str]):
         self.nodeid, self.name = nodeid, nodeid.split("::")[-1]
+        self.path = paths.ROOT / nodeid.split("::")[0]
         self.function = lambda: None
         self.function.__doc__ = "X MUST do Y."
         self.user_properties, self.stash, self.added = [], pytest.Stash(), []

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import requests
 
+from ecrconf import paths
 from ecrconf.bench import measure, raw, report, runs
 
 EXIT_FAILED = 3
@@ -107,6 +108,10 @@ def bench(report_dir: Path, *, profile: bool, raw_requests: int, latency_ms: int
 
 def main(argv: list[str] | None = None) -> int:
     options = _parser().parse_args(argv)
+    refused = paths.checkout_only("ecrconf.bench", "clone the repository and run make bench")
+    if refused:
+        sys.stderr.write(refused + "\n")
+        return EXIT_FAILED
     try:
         document = bench(options.report_dir, profile=options.profile, raw_requests=options.raw_requests,
                          latency_ms=options.latency_ms)

@@ -16,10 +16,11 @@ from pathlib import Path
 
 import requests
 
+from ecrconf import paths
 from ecrconf.bench import measure
 from ecrconf.bench.probe import ENV_DIR
 
-ROOT = Path(__file__).resolve().parent.parent.parent
+ROOT = paths.ROOT
 START_TIMEOUT = 60.0
 
 

@@ -10,16 +10,16 @@ from __future__ import annotations
 import json
 from collections.abc import Collection
 from functools import cache
-from pathlib import Path
 
 import pytest
 
+from ecrconf import paths
 from ecrconf.spec import schemas
 from ecrconf.wire import protocol
 from ecrconf.wire.exchange import Exchange, printable
 from ecrconf.wire.retries import RetriesExhausted
 
-COMMON_ERRORS_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "common_errors.json"
+COMMON_ERRORS_FILE = paths.data("fixtures", "common_errors.json")
 VALIDATION_ERRORS = frozenset({"InvalidParameterException", "ValidationException"})
 SERIALIZATION_ERRORS = VALIDATION_ERRORS | {"SerializationException"}
 

@@ -36,19 +36,19 @@ import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from functools import cache
-from pathlib import Path
 
 import pytest
 import requests
 from requests_aws4auth import AWS4Auth
 
+from ecrconf import paths
 from ecrconf import checks
 from ecrconf.spec import evidence
 from ecrconf.wire import protocol
 from ecrconf.checks import ConformanceFailure
 from ecrconf.wire.exchange import Exchange
 
-TABLES = Path(__file__).resolve().parents[2] / "fixtures" / "protocol"
+TABLES = paths.data("fixtures", "protocol")
 OPERATION = "StartImageScan"
 VALID_PAYLOAD = {"repositoryName": "${repository}", "imageId": {"imageTag": "absent"}}
 VALID_ANSWER = "RepositoryNotFoundException"

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from ecrconf import paths
 from ecrconf.generate.tables import TableInvalid
 from ecrconf.spec import paginators, schemas
 
-TABLE = Path(__file__).resolve().parents[2] / "fixtures" / "pagination.toml"
+TABLE = paths.data("fixtures", "pagination.toml")
 # What an operation lists; the table's header comment says what each is.
 KINDS = ("images", "preview", "findings", "repositories", "cache_rules", "templates", "registry", "backfill")
 IMAGES = 3  # images the run pushes for the "images" and "preview" lists

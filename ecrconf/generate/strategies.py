@@ -13,13 +13,13 @@ import json
 import string
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 from hypothesis_jsonschema import from_schema
 from jsonschema import Draft7Validator
 
+from ecrconf import paths
 from ecrconf.spec import schemas
 
 __all__ = [
@@ -36,7 +36,7 @@ __all__ = [
     "validator",
 ]
 
-OBSERVED = Path(__file__).resolve().parents[2] / "fixtures" / "constraints" / "observed.json"
+OBSERVED = paths.data("fixtures", "constraints", "observed.json")
 RULE_EVIDENCE = ("observed", "inferred")
 
 

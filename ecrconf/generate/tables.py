@@ -14,14 +14,14 @@ import string
 import tomllib
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from jsonschema import Draft7Validator
 
+from ecrconf import paths
 from ecrconf.spec import schemas
 
-DIRECTORY = Path(__file__).resolve().parent.parent.parent / "fixtures" / "operations"
+DIRECTORY = paths.data("fixtures", "operations")
 COMMON_ERRORS = DIRECTORY.parent / "common_errors.json"
 
 # Every placeholder a table may use: the README's vocabulary, which the run's world provides.

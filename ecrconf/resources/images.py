@@ -14,14 +14,15 @@ import json
 import tarfile
 from dataclasses import dataclass, field
 from functools import cache
-from pathlib import Path
+
+from ecrconf import paths
 
 OCI_MANIFEST = "application/vnd.oci.image.manifest.v1+json"
 DOCKER_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
 OCI_INDEX = "application/vnd.oci.image.index.v1+json"
 DOCKER_MANIFEST_LIST = "application/vnd.docker.distribution.manifest.list.v2+json"
 
-FIXTURES = Path(__file__).resolve().parents[2] / "fixtures" / "images"
+FIXTURES = paths.data("fixtures", "images")
 LAYER_FILE = "ecrconf-nonce.txt"  # the template's name is also the file's name inside the layer
 
 

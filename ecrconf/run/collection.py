@@ -8,6 +8,7 @@ import datetime
 
 import pytest
 
+from ecrconf import paths
 from ecrconf.run import results, settle
 from ecrconf.spec import evidence, recorded
 from ecrconf.run.expectations import Expectation
@@ -25,7 +26,7 @@ def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: 
         operation = item.get_closest_marker("operation")
         operation = operation.args[0] if operation else ""
         docstring = (getattr(item, "function", None) and item.function.__doc__) or item.name
-        check = results.check_id(item.nodeid, operation)
+        check = results.check_id(suite_nodeid(item), operation)
         item.user_properties += [("check_id", check), ("operation", operation),
                                  ("requirement", requirement(docstring))]
         marker = item.get_closest_marker("evidence")
@@ -44,6 +45,17 @@ def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: 
             item.stash[settle.KNOWN] = entry
             item.user_properties.append(("known_deviation", entry.seen))
             item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))
+
+
+def suite_nodeid(item: pytest.Item) -> str:
+    """The item's node id as a run from the repository's root names it (``suites/<area>/test_x.py::name``),
+    whatever the rootdir: a run of the installed suites (``pytest --pyargs ecrconf.suites`` from anywhere)
+    gives its checks the same ids, so expectations and baselines apply alike. An item outside the suites
+    keeps its node id."""
+    if not item.path.is_relative_to(paths.SUITES):
+        return item.nodeid
+    relative = item.path.relative_to(paths.SUITES).as_posix()
+    return f"suites/{relative}::{item.nodeid.partition('::')[2]}"
 
 
 def requirement(docstring: str) -> str:

@@ -25,11 +25,12 @@ import sys
 from functools import cache
 from pathlib import Path
 
+from ecrconf import paths
 from ecrconf import __version__
 from ecrconf.generate import tables
 from ecrconf.run.recorder import SESSION_END
 
-COSTS_FILE = Path(__file__).resolve().parents[2] / "fixtures" / "plan" / "costs.json"
+COSTS_FILE = paths.data("fixtures", "plan", "costs.json")
 FORMAT = "ecrconf-costs/1"
 COUNTED = ("requests", "repositories", "images", "scans", "waits")
 

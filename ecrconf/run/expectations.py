@@ -29,9 +29,10 @@ import typing
 from dataclasses import dataclass
 from pathlib import Path
 
+from ecrconf import paths
 from ecrconf.report import results_file
 
-ROOT = Path(__file__).resolve().parents[2] / "expectations"
+ROOT = paths.data("expectations")
 KEPT = ("reason", "link", "expires")
 
 
@@ -202,19 +203,26 @@ def render(target: str, failures: dict[str, dict], previous: dict[str, Expectati
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ecrconf.run.expectations",
-                                     description="Rewrite expectations/TARGET.toml from a run's results.json.")
+                                     description="Rewrite expectations/TARGET.toml (or --file) from a run's results.json.")
     parser.add_argument("target", metavar="TARGET",
                         help="the target's name, e.g. moto-5.2.5: the file written is expectations/TARGET.toml")
     parser.add_argument("results", type=Path, metavar="RESULTS_JSON",
                         help="results.json of a run against that target (--report-dir); its deviations become "
                              "the file's entries, entries it did not judge are kept, reason/link/expires kept")
+    parser.add_argument("--file", type=Path, metavar="PATH",
+                        help="the file to write instead, e.g. one kept in your own repository and given to the "
+                             "suite as --expectations=PATH (needed when the suite is installed)")
     args = parser.parse_args(argv)
     from ecrconf.run.target import is_target_name  # here: ecrconf.run.target imports the HTTP client
     if not is_target_name(args.target):  # a path such as ../x would write outside expectations/
         print(f"ecrconf.run.expectations: TARGET must be 1-100 letters, digits, '.', '_' or '-', starting with "
               f"a letter or digit, got {args.target!r}", file=sys.stderr)
         return 4
-    path = path_for(args.target)
+    if args.file is None and paths.INSTALLED:  # the package's own copy is no place for a user's file
+        print("ecrconf.run.expectations: the suite is installed: give --file=PATH to write (and keep in your "
+              "repository), then run with --expectations=PATH", file=sys.stderr)
+        return 4
+    path = args.file or path_for(args.target)
     try:
         previous = load(path) if path.exists() else {}
         document = results_file.load(args.results)
@@ -223,7 +231,11 @@ def main(argv: list[str] | None = None) -> int:
         return 4
     failures = deviations_from_results(document)
     kept = unjudged(previous, document)
-    path.write_text(render(args.target, {**kept, **failures}, previous))
+    try:
+        path.write_text(render(args.target, {**kept, **failures}, previous))
+    except OSError as exc:
+        print(f"ecrconf.run.expectations: {path} cannot be written: {exc.strerror or exc}", file=sys.stderr)
+        return 4
     print(f"{path}: {len(failures)} deviation(s) seen in this run, {len(kept)} kept from the file "
           "(not judged in this run)")
     return 0

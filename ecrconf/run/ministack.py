@@ -35,7 +35,9 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from ecrconf import paths
+
+ROOT = paths.ROOT
 HEALTH = "/_ministack/health"
 EXIT_NOT_STARTED = 3
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
@@ -182,6 +184,11 @@ def main(argv: list[str] | None = None) -> int:
                         help="how long to wait for MiniStack's health check (default 60)")
     parser.add_argument("pytest_args", nargs="*", metavar="PYTEST_ARGS", help="more pytest arguments, after --")
     args = parser.parse_args(argv)
+    refused = paths.checkout_only("ecrconf.run.ministack", "start MiniStack yourself and run "
+                                  "ecrconf run --endpoint=http://127.0.0.1:4566 --target=ministack-VERSION")
+    if refused:
+        print(refused, file=sys.stderr)
+        return EXIT_NOT_STARTED
     if not args.ministack or not Path(args.ministack).is_file():
         print(f"ecrconf.run.ministack: no ministack executable ({args.ministack or 'none on PATH'}); "
               "install it with pip install ministack in a virtualenv of its own", file=sys.stderr)

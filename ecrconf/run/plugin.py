@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 from ecrconf import __version__
 from ecrconf.report import reporting
-from ecrconf.run import collection, expectations, options, plan, settle, shrinking
+from ecrconf.run import collection, expectations, ini, options, plan, settle, shrinking
 from ecrconf.spec import schemas
 from ecrconf.wire import interrupts, pacing, retries
 from ecrconf.wire.client import EcrClient
@@ -54,6 +54,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 @pytest.hookimpl(tryfirst=True)  # before junitxml reads its path
 def pytest_configure(config: pytest.Config) -> None:
+    ini.apply(config)
     config.pluginmanager.register(reporting, "ecrconf-reporting-hooks")
     workerinput = getattr(config, "workerinput", None)
     if workerinput is not None:  # an xdist worker: the controller already chose the target
@@ -184,7 +185,8 @@ def pytest_configure_node(node) -> None:  # xdist's, called only when xdist runs
 def pytest_report_header(config: pytest.Config) -> list[str]:
     target = config.stash.get(TARGET, None)
     source = schemas.source()
-    lines = [f"ECR model: botocore {source['botocoreVersion']} (sha256 {source['modelSha256'][:12]})",
+    lines = [f"suite: ecrconf {__version__}",
+             f"ECR model: botocore {source['botocoreVersion']} (sha256 {source['modelSha256'][:12]})",
              f"hypothesis profile: {settings.get_current_profile_name()}; evidence asserted: "
              f"{config.option.evidence} and stronger"]
     if EXPECTATIONS in config.stash:

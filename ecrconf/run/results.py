@@ -102,11 +102,12 @@ class Collector:
         if previous and not (result == "error" and previous["outcome"] != "error"):
             return  # a teardown error spoils a settled test; nothing else changes it
         props = dict(report.user_properties)
+        check = props.get("check_id") or check_id(report.nodeid, props.get("operation", ""))  # set at collection
         record = {
-            "id": check_id(report.nodeid, props.get("operation", "")),
+            "id": check,
             "nodeid": report.nodeid,
             "operation": props.get("operation", ""),
-            "area": check_id(report.nodeid, "").split("/")[1],
+            "area": check.split("/")[1],
             "requirement": props.get("requirement", ""),
             "evidence": props.get("evidence", ""),
             "source": props.get("source", ""),

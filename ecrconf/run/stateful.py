@@ -14,13 +14,13 @@ import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 from hypothesis import event, note, settings, stateful
 from hypothesis.control import currently_in_test_context
 from hypothesis import strategies as st
 from hypothesis.internal.conjecture import engine
 
+from ecrconf import paths
 from ecrconf.checks import ConformanceFailure, OperationUnsupported, invariants
 from ecrconf.generate import programs
 from ecrconf.resources import program_reads
@@ -34,7 +34,7 @@ SHRINK_SECONDS = 60  # how long a new failure may be shrunk (Hypothesis's own bo
 # Programs every run judges first, as Hypothesis's explicit examples: each reaches a state that the
 # exploration reaches only now and then (a tag moved, a name created again after a forced deletion, a
 # deletion between two pages, the repository settings, policies and tags).
-EXAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "programs"
+EXAMPLES = paths.data("fixtures", "programs")
 POLL_SECONDS = 1.0  # between two reads while waiting for eventual consistency
 
 

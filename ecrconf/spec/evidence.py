@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from pathlib import Path
 
 import pytest
+
+from ecrconf import paths
 
 LEVELS = ("documented", "observed", "inferred")  # strongest first
 ADVISORY_PREFIX = "advisory:"
@@ -24,7 +25,7 @@ def advisory_mark(level: str, strictest: str) -> pytest.MarkDecorator:
 
 
 DOSSIERS = {"base": "real-ecr-behaviour.md", "ops": "real-ecr-behaviour-operations.md"}
-EVIDENCE_DIR = Path(__file__).resolve().parents[2] / "docs" / "evidence"
+EVIDENCE_DIR = paths.data("docs", "evidence")
 _ROW = r"(?:[A-Z]|\d+)\.\d+"  # base rows are "4.1", ops rows "I.8"
 _CITED = re.compile(rf"\b(base|ops)\s+((?:{_ROW}(?:-\d+)?(?:,\s*)?)+)")
 

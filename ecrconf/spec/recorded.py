@@ -13,7 +13,9 @@ import json
 from functools import cache
 from pathlib import Path
 
-EVIDENCE_DATA = Path(__file__).resolve().parents[2] / "fixtures" / "evidence"
+from ecrconf import paths
+
+EVIDENCE_DATA = paths.data("fixtures", "evidence")
 FORMAT = "ecrconf-evidence/1"
 CONFIRMS, CONTRADICTS = "confirms", "contradicts"
 

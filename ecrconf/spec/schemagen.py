@@ -22,8 +22,10 @@ from pathlib import Path
 import botocore
 from botocore.loaders import Loader
 
+from ecrconf import paths
+
 SERVICE = "ecr"
-SCHEMA_ROOT = Path(__file__).resolve().parents[2] / "schemas"
+SCHEMA_ROOT = paths.data("schemas")
 DRAFT = "http://json-schema.org/draft-07/schema#"
 BASE64 = "^[A-Za-z0-9+/]*={0,2}$"
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from pathlib import Path
 
 from jsonschema import Draft7Validator
 
-ROOT = Path(__file__).resolve().parents[2] / "schemas"
+from ecrconf import paths
+
+ROOT = paths.data("schemas")
 
 
 @cache

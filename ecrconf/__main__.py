@@ -1,0 +1,7 @@
+"""``python -m ecrconf``: the ``ecrconf`` command line (ecrconf.cli)."""
+
+import sys
+
+from ecrconf.cli import main
+
+sys.exit(main())
