@@ -20,15 +20,22 @@ import tempfile
 from pathlib import Path
 
 
+def files(endpoint: str, directory: Path | None = None) -> tuple[Path, Path]:
+    """The gate and registry files of an endpoint's turns, in directory (default: the temporary directory).
+    They stay while any run may still use the endpoint; a run's own embedded target's go with the run."""
+    key = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
+    where = Path(directory or tempfile.gettempdir())
+    return where / f"ecrconf-registry-{key}.gate", where / f"ecrconf-registry-{key}.lock"
+
+
 class Turns:
     """One process's turns with the registry of one endpoint: ``share`` when a check begins, ``alone``
     before it holds a registry-wide setting, ``end`` when it ends. The calls block until the turn comes."""
 
     def __init__(self, endpoint: str, directory: Path | None = None):
-        key = hashlib.sha256(endpoint.encode()).hexdigest()[:16]
-        where = Path(directory or tempfile.gettempdir())
-        self._gate = open(where / f"ecrconf-registry-{key}.gate", "a")  # noqa: SIM115 (held for the process)
-        self._registry = open(where / f"ecrconf-registry-{key}.lock", "a")  # noqa: SIM115
+        gate, registry = files(endpoint, directory)
+        self._gate = open(gate, "a")  # noqa: SIM115 (held for the process)
+        self._registry = open(registry, "a")  # noqa: SIM115
         self.alone_now = False
 
     def share(self) -> None:
