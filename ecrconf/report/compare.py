@@ -27,7 +27,7 @@ not to implement the operation); skipped -> unsupported is a change. Ids only in
 the new run are "added" and ids only in the old run "removed", whatever their outcome: new or dropped
 checks are not a change of the target. A run regressed when something is newly failing.
 
-Exit status: 0; 1 with --fail-on-regression when the run regressed; 2 with one line when an input
+Exit status: 0; 1 with --fail-on-regression when the run regressed; 4 with one line when an input
 cannot be read or is not a valid results document (or the Markdown cannot be written).
 """
 

@@ -6,8 +6,8 @@ Rows are grouped as in report.html, by operation and suite area. Each cell is th
 the requirement's checks on that target, with the count when its checks disagree ("fail 2/5");
 unsupported stays unsupported, and a requirement a run did not check at all is "missing". A column
 is named by the run's target, or by the file's folder when the run has none. Without --html or
---markdown the Markdown goes to standard output. Exit status 2, with one line, when a file cannot be
-read or is not a results document.
+--markdown the Markdown goes to standard output. Exit status 4, with one line, when a file cannot be
+read or written, or is not a results document.
 """
 
 from __future__ import annotations
