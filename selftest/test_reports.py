@@ -11,6 +11,7 @@ from jsonschema import Draft7Validator
 from ecrconf.report.compare import compare
 from ecrconf.report.html import render_html
 from ecrconf.report.markdown import render_markdown
+from ecrconf.report.reporting import PROGRAMS_DIR, REPORT_FILES, clear_reports
 from ecrconf.report.results_file import schema
 from ecrconf.run.collection import requirement
 from selftest.html_tree import external_references, parse
@@ -290,3 +291,17 @@ def test_a_requirement_is_the_whole_first_paragraph_of_the_docstring():
     How the check goes about it."""
     assert requirement(wrapped) == ("BatchGetImage MUST answer absent images as failures of those items, never as an "
                                     "error of the whole call.")
+
+
+def test_a_new_run_clears_only_an_earlier_runs_report_files(tmp_path):
+    for name in REPORT_FILES:
+        (tmp_path / name).write_text("an earlier run's")
+    (tmp_path / PROGRAMS_DIR).mkdir()
+    (tmp_path / PROGRAMS_DIR / "PutImage-stateful-test_digest.json").write_text("{}")
+    (tmp_path / "notes.txt").write_text("the user's")
+    clear_reports(tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    (tmp_path / PROGRAMS_DIR).mkdir()
+    (tmp_path / PROGRAMS_DIR / "keep.txt").write_text("the user's")
+    clear_reports(tmp_path)
+    assert (tmp_path / PROGRAMS_DIR / "keep.txt").is_file()

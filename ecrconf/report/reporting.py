@@ -7,6 +7,7 @@ summary, and writes ``--report-dir``: results.json, junit.xml (by pytest), repor
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -29,6 +30,7 @@ _RETRIES = pytest.StashKey[int]()  # of those, sent again after a retryable answ
 # What the run created and could not delete, one line each ("<name>: not deleted, HTTP 500"), not yet reported.
 LEFTOVERS = pytest.StashKey[list[str]]()
 REPORT_FILES = ("results.json", "junit.xml", "report.html", "summary.md")
+PROGRAMS_DIR = "stateful"  # a failing stateful check saves its program here (suites/stateful)
 # A target that lets this many requests in a row time out has stopped answering: the run stops there
 # (incomplete) instead of waiting out every remaining request.
 GIVE_UP_AFTER_TIMEOUTS = 3
@@ -242,9 +244,15 @@ class RunReport:
 
 
 def clear_reports(report_dir: Path) -> None:
-    """Remove an earlier run's report files (REPORT_FILES only, nothing else) from report_dir."""
+    """Remove an earlier run's report files from report_dir: REPORT_FILES and the failing stateful programs
+    saved under PROGRAMS_DIR (their *.json), nothing else."""
     for name in REPORT_FILES:
         (report_dir / name).unlink(missing_ok=True)
+    programs = report_dir / PROGRAMS_DIR
+    for path in programs.glob("*.json"):
+        path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):  # kept when something else is in it
+        programs.rmdir()
 
 
 def _stopped(session: pytest.Session | None, exitstatus: int) -> str | None:

@@ -19,6 +19,7 @@ import pytest
 
 from ecrconf.checks import ConformanceFailure
 from ecrconf.generate import programs
+from ecrconf.report.reporting import PROGRAMS_DIR
 from ecrconf.run import settle, stateful
 from ecrconf.run.stateful import Invariant
 from ecrconf.run.target import is_real_aws
@@ -97,7 +98,7 @@ def _save(request, steps: list[dict]) -> str:
     """The failing program under --report-dir/stateful/, or a new temporary directory; returns its path."""
     check = dict(request.node.user_properties).get("check_id", request.node.name)
     folder = request.config.option.report_dir
-    folder = Path(folder) / "stateful" if folder else Path(tempfile.mkdtemp(prefix="ecrconf-program-"))
+    folder = Path(folder) / PROGRAMS_DIR if folder else Path(tempfile.mkdtemp(prefix="ecrconf-program-"))
     path = folder / (check.replace("/", "-") + ".json")
     programs.dump(steps, path, check=check)
     return str(path)
