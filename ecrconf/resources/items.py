@@ -14,7 +14,7 @@ import threading
 from typing import NamedTuple
 
 from ecrconf.wire import protocol
-from ecrconf.wire.exchange import Exchange
+from ecrconf.wire.exchange import Exchange, printable
 
 
 class Undo(NamedTuple):
@@ -89,8 +89,8 @@ def sent(exchange: Exchange) -> dict:
 
 
 def outcome(exchange: Exchange) -> str:
-    """An answer in a few words: "HTTP 500 ServerException", or "no response (...)"."""
+    """An answer in a few words, printable: "HTTP 500 ServerException", or "no response (...)"."""
     if exchange.status is None:
-        return f"no response ({exchange.transport_error})"
+        return f"no response ({printable(str(exchange.transport_error))})"
     error = protocol.error_type(exchange)
-    return f"HTTP {exchange.status}" + (f" {error}" if error else "")
+    return f"HTTP {exchange.status}" + (f" {printable(error)}" if error else "")

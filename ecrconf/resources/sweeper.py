@@ -17,8 +17,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ecrconf.resources import RUN_TAG_KEY
+from ecrconf.resources.items import outcome as _outcome
 from ecrconf.wire import protocol
-from ecrconf.wire.exchange import Exchange, printable
+from ecrconf.wire.exchange import printable
 from ecrconf.wire.retries import RetriesExhausted
 
 # ecrconf-<run id: 6 hex digits, secrets.token_hex(3) in ecrconf.run.plugin>-<worker: main, gw0, ...>-<rest>
@@ -161,9 +162,3 @@ def _ago(age: datetime.timedelta) -> str:
         return f"{seconds // 60} min"
     return f"{seconds / 3600:.1f} h"
 
-
-def _outcome(exchange: Exchange) -> str:
-    if exchange.status is None:
-        return f"no response ({printable(str(exchange.transport_error))})"
-    error = protocol.error_type(exchange)
-    return f"HTTP {exchange.status}" + (f" {printable(error)}" if error else "")
