@@ -27,36 +27,33 @@ def positive_seconds(text: str) -> float:
     Raises pytest.UsageError (one line, exit 4) rather than argparse's ArgumentTypeError: pytest prints
     an argparse error with its usage line before it, two lines where one is due.
     """
-    try:
-        value = float(text)
-    except ValueError:
-        raise pytest.UsageError(f"a timeout must be a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0, got {text!r}")
-    return value
+    return _finite(text, positive=True, not_a_number="a timeout must be a number of seconds",
+                   out_of_range="a timeout must be a number of seconds greater than 0")
 
 
 def wait_seconds(text: str) -> float:
     """A number of seconds of zero or more, finite (the type of --consistency-wait); anything else is
     pytest.UsageError, one line (see positive_seconds)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise pytest.UsageError(f"--consistency-wait must be a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value >= 0):
-        raise pytest.UsageError(f"--consistency-wait must be a number of seconds of 0 or more, got {text!r}")
-    return value
+    return _finite(text, positive=False, not_a_number="--consistency-wait must be a number of seconds",
+                   out_of_range="--consistency-wait must be a number of seconds of 0 or more")
 
 
 def requests_per_second(text: str) -> float:
     """--max-rps: a number of requests a second greater than zero and finite; else pytest.UsageError (one
     line, exit 4; see positive_seconds)."""
+    wanted = "--max-rps must be a number of requests a second greater than 0"
+    return _finite(text, positive=True, not_a_number=wanted, out_of_range=wanted)
+
+
+def _finite(text: str, *, positive: bool, not_a_number: str, out_of_range: str) -> float:
+    """text as a finite number, greater than 0 when positive, else 0 or more; pytest.UsageError saying
+    not_a_number or out_of_range, with the text given, otherwise."""
     try:
         value = float(text)
     except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise pytest.UsageError(f"--max-rps must be a number of requests a second greater than 0, got {text!r}")
+        raise pytest.UsageError(f"{not_a_number}, got {text!r}") from None
+    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+        raise pytest.UsageError(f"{out_of_range}, got {text!r}")
     return value
 
 
