@@ -32,6 +32,7 @@ from pathlib import Path
 from ecrconf.generate import tables
 from ecrconf.replay import compare, har, report
 from ecrconf.replay.names import Names
+from ecrconf.report import results_file
 from ecrconf.resources import Resources
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, TargetUnusable,
                                 is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -118,7 +119,7 @@ def run(recordings: list[har.Recording], client: EcrClient, *, on_aws: bool, all
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.replay", description=__doc__.split("\n\n")[1])
+    parser = results_file.OneLineParser(prog="python -m ecrconf.replay", description=__doc__.split("\n\n")[1])
     parser.add_argument("recording", type=Path, help="a --record directory (*.har)")
     parser.add_argument("--endpoint", help="the endpoint to replay against (default: an embedded moto server)")
     parser.add_argument("--region", help="region to sign for (default: as the suite resolves it)")
