@@ -21,6 +21,10 @@ from ecrconf.wire import retries
 MAX_RETRIES = 10  # --max-retries: beyond this a throttling target would hold one check for minutes
 
 
+# The longest wait an option may ask for: a larger timeout, or a slower rate, overflows time_t deep in a request.
+MAX_SECONDS = 86400.0
+
+
 def positive_seconds(text: str) -> float:
     """A number of seconds greater than zero and finite (the type of --request-timeout and --scan-timeout).
 
@@ -31,8 +35,9 @@ def positive_seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         raise pytest.UsageError(f"a timeout must be a number of seconds, got {text!r}") from None
-    if not (math.isfinite(value) and value > 0):
-        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0, got {text!r}")
+    if not (math.isfinite(value) and 0 < value <= MAX_SECONDS):  # more overflows the socket's and clock's time
+        raise pytest.UsageError(f"a timeout must be a number of seconds greater than 0 and at most {MAX_SECONDS:g} "
+                                f"(a day), got {text!r}")
     return value
 
 
@@ -55,8 +60,9 @@ def requests_per_second(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise pytest.UsageError(f"--max-rps must be a number of requests a second greater than 0, got {text!r}")
+    if not (math.isfinite(value) and value >= 1 / MAX_SECONDS):  # slower overflows the clock between two requests
+        raise pytest.UsageError(f"--max-rps must be a number of requests a second of at least one a day "
+                                f"({1 / MAX_SECONDS:.3g}), got {text!r}")
     return value
 
 
