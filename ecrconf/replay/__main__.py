@@ -33,6 +33,7 @@ from ecrconf.generate import tables
 from ecrconf.replay import compare, har, report
 from ecrconf.replay.names import Names
 from ecrconf.report import results_file
+from ecrconf.run.options import REGION_NAME
 from ecrconf.resources import Resources
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, TargetUnusable,
                                 is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -146,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             if on_aws and not args.allow_aws:
                 raise TargetUnusable(f"{endpoint} is real AWS: replaying creates and deletes repositories there; "
                                      "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
-            client = EcrClient(endpoint, resolve_region(args.region), resolve_credentials(args.aws_profile))
+            region = resolve_region(args.region)
+            if not REGION_NAME.fullmatch(region):  # signed into every request: the target would refuse them all
+                raise ValueError(f"the region to sign for is not a region name: {region!r} (from --region, "
+                                 "AWS_REGION, AWS_DEFAULT_REGION or the AWS config)")
+            client = EcrClient(endpoint, region, resolve_credentials(args.aws_profile))
         else:
             moto, on_aws = EmbeddedMoto(), False
             client = EcrClient(moto.start(), "us-east-1", EMBEDDED_CREDENTIALS)
