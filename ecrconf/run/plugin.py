@@ -284,7 +284,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     target = config.stash.get(TARGET, None)
     if (hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
-            or exitstatus != pytest.ExitCode.INTERRUPTED or target is None or not target.endpoint):
+            or exitstatus != pytest.ExitCode.INTERRUPTED or target is None or not target.endpoint
+            or options.sends_nothing(config.option)):  # --plan names its target and sends it nothing
         return
     with interrupts.deferred():
         deleted, problems = sweeper.sweep_run(_client(config, target), config.stash[RUN_ID])
