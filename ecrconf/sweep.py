@@ -22,6 +22,7 @@ import re
 import sys
 
 from ecrconf.report.results_file import EXIT_BAD_INPUT
+from ecrconf.run.options import REGION_NAME
 from ecrconf.resources import sweeper
 from ecrconf.run.target import (EXIT_NEEDS_CONSENT, Target, TargetUnusable, is_real_aws, probe,
                                 resolve_credentials, resolve_region, validate_endpoint)
@@ -38,7 +39,10 @@ def age(text: str) -> datetime.timedelta:
     match = _AGE.fullmatch(text.strip())
     if not match:
         raise ValueError(f"--older-than must be a number with an optional unit s, m, h or d (e.g. 2h), got {text!r}")
-    return datetime.timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"]])
+    try:
+        return datetime.timedelta(seconds=float(match["n"]) * _UNIT_SECONDS[match["unit"]])
+    except OverflowError:
+        raise ValueError(f"--older-than is too long to be an age, got {text!r}") from None
 
 
 class _Parser(argparse.ArgumentParser):
@@ -63,10 +67,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         older_than = age(options.older_than)
         endpoint = validate_endpoint(options.endpoint)
+        region = resolve_region(options.region)
+        if not REGION_NAME.fullmatch(region):  # signed into every request: the target would refuse them all
+            raise ValueError(f"the region to sign for is not a region name: {region!r} (from --region, AWS_REGION, "
+                             "AWS_DEFAULT_REGION or the AWS config)")
     except ValueError as exc:
         print(f"ecrconf.sweep: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    target = Target(endpoint, resolve_region(options.region), "")
+    target = Target(endpoint, region, "")
     try:
         if is_real_aws(endpoint) and not options.allow_aws:
             raise TargetUnusable(f"{target.redacted_endpoint()} is real AWS: pass --allow-aws to consent to "

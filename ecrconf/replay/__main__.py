@@ -32,6 +32,8 @@ from pathlib import Path
 from ecrconf.generate import tables
 from ecrconf.replay import compare, har, report
 from ecrconf.replay.names import Names
+from ecrconf.report import results_file
+from ecrconf.run.options import REGION_NAME
 from ecrconf.resources import Resources
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, TargetUnusable,
                                 is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -118,7 +120,7 @@ def run(recordings: list[har.Recording], client: EcrClient, *, on_aws: bool, all
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.replay", description=__doc__.split("\n\n")[1])
+    parser = results_file.OneLineParser(prog="python -m ecrconf.replay", description=__doc__.split("\n\n")[1])
     parser.add_argument("recording", type=Path, help="a --record directory (*.har)")
     parser.add_argument("--endpoint", help="the endpoint to replay against (default: an embedded moto server)")
     parser.add_argument("--region", help="region to sign for (default: as the suite resolves it)")
@@ -145,7 +147,11 @@ def main(argv: list[str] | None = None) -> int:
             if on_aws and not args.allow_aws:
                 raise TargetUnusable(f"{endpoint} is real AWS: replaying creates and deletes repositories there; "
                                      "pass --allow-aws to consent", EXIT_NEEDS_CONSENT)
-            client = EcrClient(endpoint, resolve_region(args.region), resolve_credentials(args.aws_profile))
+            region = resolve_region(args.region)
+            if not REGION_NAME.fullmatch(region):  # signed into every request: the target would refuse them all
+                raise ValueError(f"the region to sign for is not a region name: {region!r} (from --region, "
+                                 "AWS_REGION, AWS_DEFAULT_REGION or the AWS config)")
+            client = EcrClient(endpoint, region, resolve_credentials(args.aws_profile))
         else:
             moto, on_aws = EmbeddedMoto(), False
             client = EcrClient(moto.start(), "us-east-1", EMBEDDED_CREDENTIALS)

@@ -39,6 +39,7 @@ from pathlib import Path
 
 from ecrconf.report import markdown
 from ecrconf.run import outcomes
+from ecrconf.report import results_file
 from ecrconf.report.results_file import EXIT_BAD_INPUT, InvalidResults, load
 
 PASSING = frozenset({"pass", "unexpected-pass"})
@@ -116,7 +117,7 @@ def _printable(text: str) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.report.compare", description=__doc__.split("\n")[0])
+    parser = results_file.OneLineParser(prog="python -m ecrconf.report.compare", description=__doc__.split("\n")[0])
     parser.add_argument("old", metavar="OLD.json", help="the baseline results document")
     parser.add_argument("new", metavar="NEW.json", help="the results document of this run")
     parser.add_argument("--markdown", metavar="FILE", help="also write the diff as Markdown (e.g. a CI step summary)")

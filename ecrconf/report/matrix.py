@@ -21,6 +21,7 @@ from pathlib import Path
 from ecrconf.report import markdown
 from ecrconf.run import outcomes
 from ecrconf.report.html import CSS, badge, e
+from ecrconf.report import results_file
 from ecrconf.report.results_file import EXIT_BAD_INPUT, InvalidResults, load
 
 MISSING = "missing"
@@ -154,7 +155,7 @@ header p{margin:0}
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.report.matrix", description=__doc__.split("\n")[0])
+    parser = results_file.OneLineParser(prog="python -m ecrconf.report.matrix", description=__doc__.split("\n")[0])
     parser.add_argument("files", nargs="+", metavar="results.json", help="results documents, one per column")
     parser.add_argument("--html", metavar="OUT.html", help="write the matrix as a self-contained HTML page")
     parser.add_argument("--markdown", metavar="OUT.md", help="write the matrix as Markdown")

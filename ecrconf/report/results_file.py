@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import functools
 import json
 from pathlib import Path
@@ -11,6 +12,13 @@ import jsonschema
 # The exit status of a tool given a file it cannot read or write: pytest's for bad input, as the suite's.
 EXIT_BAD_INPUT = 4
 SCHEMA_PATH = Path(__file__).with_name("results_schema.json")
+
+
+class OneLineParser(argparse.ArgumentParser):
+    """A tool's command line: a usage error is one line and the bad-input status, not argparse's block and 2."""
+
+    def error(self, message: str):
+        self.exit(EXIT_BAD_INPUT, f"{self.prog}: {message}\n")
 
 
 class InvalidResults(ValueError):

@@ -202,7 +202,7 @@ def render(target: str, failures: dict[str, dict], previous: dict[str, Expectati
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.run.expectations",
+    parser = results_file.OneLineParser(prog="python -m ecrconf.run.expectations",
                                      description="Rewrite expectations/TARGET.toml (or --file) from a run's results.json.")
     parser.add_argument("target", metavar="TARGET",
                         help="the target's name, e.g. moto-5.2.5: the file written is expectations/TARGET.toml")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import re
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -21,38 +22,46 @@ from ecrconf.wire import retries
 MAX_RETRIES = 10  # --max-retries: beyond this a throttling target would hold one check for minutes
 
 
+# The longest wait an option may ask for: a larger timeout, or a slower rate, overflows time_t deep in a request.
+MAX_SECONDS = 86400.0
+
+
 def positive_seconds(text: str) -> float:
-    """A number of seconds greater than zero and finite (the type of --request-timeout and --scan-timeout).
+    """A number of seconds greater than zero, at most MAX_SECONDS (the type of --request-timeout and
+    --scan-timeout): more overflows the socket's and the clock's time.
 
     Raises pytest.UsageError (one line, exit 4) rather than argparse's ArgumentTypeError: pytest prints
     an argparse error with its usage line before it, two lines where one is due.
     """
-    return _finite(text, positive=True, not_a_number="a timeout must be a number of seconds",
-                   out_of_range="a timeout must be a number of seconds greater than 0")
+    return _finite(text, within=lambda value: 0 < value <= MAX_SECONDS,
+                   not_a_number="a timeout must be a number of seconds",
+                   out_of_range=f"a timeout must be a number of seconds greater than 0 and at most {MAX_SECONDS:g} "
+                                "(a day)")
 
 
 def wait_seconds(text: str) -> float:
     """A number of seconds of zero or more, finite (the type of --consistency-wait); anything else is
     pytest.UsageError, one line (see positive_seconds)."""
-    return _finite(text, positive=False, not_a_number="--consistency-wait must be a number of seconds",
+    return _finite(text, within=lambda value: value >= 0,
+                   not_a_number="--consistency-wait must be a number of seconds",
                    out_of_range="--consistency-wait must be a number of seconds of 0 or more")
 
 
 def requests_per_second(text: str) -> float:
-    """--max-rps: a number of requests a second greater than zero and finite; else pytest.UsageError (one
-    line, exit 4; see positive_seconds)."""
-    wanted = "--max-rps must be a number of requests a second greater than 0"
-    return _finite(text, positive=True, not_a_number=wanted, out_of_range=wanted)
+    """--max-rps: a number of requests a second of at least one a day (slower overflows the clock between
+    two requests); else pytest.UsageError (one line, exit 4; see positive_seconds)."""
+    wanted = f"--max-rps must be a number of requests a second of at least one a day ({1 / MAX_SECONDS:.3g})"
+    return _finite(text, within=lambda value: value >= 1 / MAX_SECONDS, not_a_number=wanted, out_of_range=wanted)
 
 
-def _finite(text: str, *, positive: bool, not_a_number: str, out_of_range: str) -> float:
-    """text as a finite number, greater than 0 when positive, else 0 or more; pytest.UsageError saying
-    not_a_number or out_of_range, with the text given, otherwise."""
+def _finite(text: str, *, within: Callable[[float], bool], not_a_number: str, out_of_range: str) -> float:
+    """text as a finite number for which within holds; pytest.UsageError saying not_a_number or
+    out_of_range, with the text given, otherwise."""
     try:
         value = float(text)
     except ValueError:
         raise pytest.UsageError(f"{not_a_number}, got {text!r}") from None
-    if not (math.isfinite(value) and (value > 0 if positive else value >= 0)):
+    if not (math.isfinite(value) and within(value)):
         raise pytest.UsageError(f"{out_of_range}, got {text!r}")
     return value
 

@@ -119,14 +119,19 @@ def pytest_cmdline_main(config: pytest.Config) -> int | None:
         raise pytest.UsageError("--fail-on-regression needs --baseline=RESULTS_JSON")
     target_name = opt.target or ("" if opt.endpoint else EmbeddedMoto.name())
     config.stash[EXPECTATIONS] = options.choose_expectations(opt, target_name)
-    if plan.wanted(config) or not opt.endpoint:  # --plan: print what the run would do; send nothing
+    if not opt.endpoint:  # embedded moto, started (or, for --plan, not) at session start
+        plan.wanted(config)
         return None
     region = resolve_region(opt.region)
     options.check_region(region)
     target = Target(opt.endpoint, region, opt.target or "")
+    if plan.wanted(config):  # --plan: print what the run would do; send nothing (the header names this target)
+        config.stash[TARGET] = target
+        return None
     if is_real_aws(target.endpoint) and not opt.allow_aws:  # the plan, then the consent line (exit 9)
         plan.hold(config, status=EXIT_NEEDS_CONSENT, line=f"{target.redacted_endpoint()} is real AWS: the suite "
                   "creates and deletes repositories there; pass --allow-aws to consent")
+        config.stash[TARGET] = target
         return None
     try:
         if not options.sends_nothing(opt):
@@ -199,7 +204,8 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
                  "times")
     if target:
         kind = "embedded moto" if target.embedded else "endpoint"
-        lines.insert(0, f"target: {target.name or 'unnamed'} ({kind} {target.redacted_endpoint()}, "
+        where = " ".join(filter(None, [kind, target.redacted_endpoint()]))  # --plan starts no moto: no URL
+        lines.insert(0, f"target: {target.name or 'unnamed'} ({where}, "
                         f"region {target.region})")
     return lines
 
@@ -278,7 +284,8 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     config = session.config
     target = config.stash.get(TARGET, None)
     if (hasattr(config, "workerinput") or not getattr(config.option, "numprocesses", None)
-            or exitstatus != pytest.ExitCode.INTERRUPTED or target is None or not target.endpoint):
+            or exitstatus != pytest.ExitCode.INTERRUPTED or target is None or not target.endpoint
+            or options.sends_nothing(config.option)):  # --plan names its target and sends it nothing
         return
     with interrupts.deferred():
         deleted, problems = sweeper.sweep_run(_client(config, target), config.stash[RUN_ID])

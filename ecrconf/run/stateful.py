@@ -11,6 +11,7 @@ longer); the time waited is noted and reported.
 from __future__ import annotations
 
 import contextlib
+import shlex
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -196,3 +197,22 @@ def explained(failure: BaseException, run: ProgramRun | None, save: Callable[[li
         lines.append(f"the program could not be saved: {exc.strerror or exc}")
     failure.__notes__ = lines
     failure.program = lines  # for its record (ecrconf.run.results.details) and so for every report
+
+
+# The options that decide what a replayed program meets and how its answers are judged; the replay carries them.
+_REPLAYED_OPTIONS = ("region", "aws_profile", "target", "expectations", "consistency_wait")
+
+
+def replay_command(request, target, path: str) -> str:
+    """The command that runs this program again with the verdict it had: the same target, region, credentials,
+    expectations and evidence level, from any folder when the suite is installed."""
+    option = request.config.option
+    args = [] if target.embedded else [f"--endpoint={target.redacted_endpoint()}"]
+    args += [f"--{name.replace('_', '-')}={getattr(option, name)}" for name in _REPLAYED_OPTIONS
+             if getattr(option, name, None) is not None]
+    if getattr(option, "evidence", "observed") != "observed":
+        args.append(f"--evidence={option.evidence}")
+    args += [f"--replay-steps={path}", "-k", request.node.name]
+    if paths.INSTALLED:  # pytest's rootdir is inside site-packages: a path relative to it resolves nowhere
+        return shlex.join(["ecrconf", "run", str(request.node.path), *args])
+    return shlex.join(["pytest", str(request.node.path.relative_to(request.config.rootpath)), *args])

@@ -11,7 +11,6 @@ program found, numbered, with each request and answer, and a command that replay
 
 from __future__ import annotations
 
-import shlex
 import tempfile
 from pathlib import Path
 
@@ -83,7 +82,7 @@ def _check(invariant: Invariant):
                 stateful.explore(invariant, made, consistency_wait, known=settle.KNOWN in request.node.stash)
         except ConformanceFailure as failure:
             stateful.explained(failure, made.last, lambda steps: _save(request, steps),
-                               lambda path: _replay_command(request, target, path))
+                               lambda path: stateful.replay_command(request, target, path))
             raise
         finally:
             made.close()
@@ -102,12 +101,6 @@ def _save(request, steps: list[dict]) -> str:
     path = folder / (check.replace("/", "-") + ".json")
     programs.dump(steps, path, check=check)
     return str(path)
-
-
-def _replay_command(request, target, path: str) -> str:
-    endpoint = "" if target.embedded else f" --endpoint={shlex.quote(target.redacted_endpoint())}"
-    return (f"pytest {request.node.path.relative_to(request.config.rootpath)}{endpoint} "
-            f"--replay-steps={shlex.quote(path)} -k {request.node.name}")
 
 
 for _invariant in INVARIANTS:
