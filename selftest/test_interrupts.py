@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import types
 import uuid
 from pathlib import Path
 
@@ -316,3 +317,36 @@ def test_uninstalled_no_stop_is_left_pending():
         interrupts.uninstall()
     assert interrupts.requested() is None
     interrupts.check()
+
+
+def _generator_with_cleanup():
+    try:
+        yield
+    finally:
+        pass
+
+
+def test_an_interruption_at_an_instruction_without_a_line_is_reported_as_an_interruption():
+    """CPython 3.11 gives tb_lineno None to an exception a signal handler raised at an instruction that
+    has no line (a generator's cleanup); pytest's report of the interruption must not fail on it (it did
+    in CI: exit 1 and a TypeError instead of exit 2)."""
+    generator = _generator_with_cleanup()
+    next(generator)
+    code = generator.gi_frame.f_code
+    offset = next(start for start, _, line in code.co_lines() if line is None)
+    lineless = types.TracebackType(None, generator.gi_frame, offset, -1)
+    assert lineless.tb_lineno is None  # the case itself, as Python builds it
+    try:
+        raise interrupts.Interrupted("stopped by SIGTERM") from ValueError("the cause")
+    except interrupts.Interrupted as exc:
+        exc.__traceback__ = types.TracebackType(lineless, sys._getframe(), 0, -1)
+        excinfo = pytest.ExceptionInfo.from_exception(exc)
+    with pytest.raises(TypeError):
+        excinfo.getrepr(funcargs=True)
+
+    interrupts.mend_line_numbers(excinfo)
+
+    shown = str(excinfo.getrepr(funcargs=True))
+    assert "Interrupted: stopped by SIGTERM" in shown and "ValueError: the cause" in shown
+    cleanup = code.co_firstlineno + 4  # the `pass` in `finally`, the last line before that instruction
+    assert excinfo.traceback[-1].lineno + 1 == cleanup  # TracebackEntry.lineno counts from 0

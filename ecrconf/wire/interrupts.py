@@ -24,10 +24,12 @@ import os
 import signal
 import sys
 import threading
+import types
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import pytest
+from _pytest._code import Traceback
 
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
@@ -237,8 +239,9 @@ class Plugin:
         return result
 
     @pytest.hookimpl(tryfirst=True)
-    def pytest_keyboard_interrupt(self, excinfo) -> None:
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo) -> None:
         stopping()
+        mend_line_numbers(excinfo)
 
     @pytest.hookimpl(wrapper=True, tryfirst=True)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int):
@@ -264,6 +267,43 @@ class Plugin:
         pid = _local_pid(node)
         if pid:
             remove_worker(pid)
+
+
+def mend_line_numbers(excinfo: pytest.ExceptionInfo) -> None:
+    """Give every traceback entry of excinfo's exception, and of the exceptions it chains, a line number.
+
+    A signal handler runs between any two bytecode instructions. When it raises at one that has no line
+    of its own (CPython 3.11 emits such instructions for the cleanup of ``with`` blocks and generators),
+    that entry's ``tb_lineno`` is None, and pytest's report of the interruption fails on it with a
+    TypeError (``TracebackEntry.lineno``): the run ends with status 1 and a wall of traceback instead of
+    status 2. Such an entry gets the line of the nearest instruction before it that has one.
+    """
+    seen: set[int] = set()
+    exception: BaseException | None = excinfo.value
+    while exception is not None and id(exception) not in seen:
+        seen.add(id(exception))
+        exception.__traceback__ = _with_line_numbers(exception.__traceback__)
+        exception = exception.__cause__ or exception.__context__
+    excinfo.traceback = Traceback(excinfo.value.__traceback__)
+
+
+def _with_line_numbers(tb: types.TracebackType | None) -> types.TracebackType | None:
+    entries = []
+    while tb is not None:
+        entries.append(tb)
+        tb = tb.tb_next
+    if all(entry.tb_lineno is not None for entry in entries):
+        return entries[0] if entries else None
+    mended = None
+    for entry in reversed(entries):
+        mended = types.TracebackType(mended, entry.tb_frame, entry.tb_lasti,
+                                     entry.tb_lineno or _line_before(entry.tb_frame.f_code, entry.tb_lasti))
+    return mended
+
+
+def _line_before(code: types.CodeType, offset: int) -> int:
+    lines = [line for start, _, line in code.co_lines() if start <= offset and line is not None]
+    return lines[-1] if lines else code.co_firstlineno
 
 
 def _local_pid(node) -> int | None:
