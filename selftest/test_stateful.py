@@ -163,6 +163,7 @@ def test_a_program_survives_its_file(tmp_path):
 
 @pytest.mark.parametrize("text, words", [
     ("{", "not JSON"), ('{"format": "ecrconf-program/1"}', "steps"),
+    ('{"format": "ecrconf-program/1", "steps": []}', "at steps: [] should be non-empty"),
     ('{"format": "ecrconf-program/1", "steps": [{"step": "drop_table", "repository": "repo0"}]}', "steps/0"),
     ('{"format": "ecrconf-program/1", "steps": [{"step": "delete_tag", "repository": "../etc", "tag": "t1"}]}',
      "steps/0"),
@@ -252,6 +253,14 @@ def test_an_invariant_that_never_holds_fails_once_the_wait_is_spent(monkeypatch)
     with pytest.raises(ConformanceFailure, match="stale"):
         stateful.judge(invariant, run, Step({"step": "x", "repository": "repo0"}), 2.5)
     assert asked == [0.0, 1.0, 2.0, 2.5] and run.waited == 2.5
+
+
+def test_a_failure_before_any_step_was_sent_saves_no_program_to_replay():
+    run, _ = held_run()
+    run.steps.append(Step({"step": "scan", "repository": "repo0"}, skipped="it would scan an image again"))
+    failure, saved = ConformanceFailure("broken", received="x", expected="y"), []
+    stateful.explained(failure, run, lambda steps: saved.append(steps) or "p.json", lambda path: f"replay {path}")
+    assert saved == [] and failure.__notes__[-1].startswith("no step was sent")
 
 
 @pytest.mark.parametrize("text", ["-1", "nan", "inf", "soon"])

@@ -190,11 +190,14 @@ def explained(failure: BaseException, run: ProgramRun | None, save: Callable[[li
         return
     steps = [s.step for s in run.steps if not s.skipped]
     lines = program_text.numbered(run)
-    try:
-        path = save(steps)
-        lines += [f"program saved: {path}", f"replay: {replay_command(path)}"]
-    except OSError as exc:
-        lines.append(f"the program could not be saved: {exc.strerror or exc}")
+    if not steps:
+        lines.append("no step was sent before the failure: there is no program to replay")
+    else:
+        try:
+            path = save(steps)
+            lines += [f"program saved: {path}", f"replay: {replay_command(path)}"]
+        except OSError as exc:
+            lines.append(f"the program could not be saved: {exc.strerror or exc}")
     failure.__notes__ = lines
     failure.program = lines  # for its record (ecrconf.run.results.details) and so for every report
 
