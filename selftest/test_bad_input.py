@@ -252,7 +252,7 @@ def test_a_report_dir_that_cannot_be_written_when_the_run_ends(tmp_path, workers
     output = done.stdout + done.stderr
     assert done.returncode == 4, output[-3000:]
     assert "Traceback" not in output and "generated xml file" not in output, output[-3000:]
-    assert f"ecrconf: --report-dir {report_dir} could not be written when the run ended (File exists)" in output
+    assert f"ecrconf: --report-dir {report_dir} could not be written when the run ended (Not a directory)" in output
     assert "ECR conformance: " in output
     assert report_dir.is_file()
 

@@ -78,6 +78,9 @@ def test_replay_against_the_reference_differs_only_by_timing_and_leaves_nothing(
     (["{empty}"], 4, "no *.har"),
     (["{recording}", "--endpoint=ftp://x"], 4, "ftp"),
     (["{recording}", f"--endpoint={recordings.AWS_ENDPOINT}"], 9, "--allow-aws"),
+    (["{recording}", "--report={empty}"], 4, "--report"),  # refused before anything is replayed
+    (["{recording}", "--markdown={recording}/main.har/x.md"], 4, "--markdown"),
+    (["{recording}", "--report={recording}/main.har/x.json"], 4, "cannot be written: Not a directory"),
 ])
 def test_bad_input_is_one_line(recording, tmp_path, capsys, reference_keys, args, status, words):
     (tmp_path / "empty").mkdir()

@@ -33,6 +33,7 @@ from ecrconf.generate import tables
 from ecrconf.replay import compare, har, report
 from ecrconf.replay.names import Names
 from ecrconf.report import results_file
+from ecrconf.report.reporting import unwritable_file
 from ecrconf.run.options import REGION_NAME
 from ecrconf.resources import Resources
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, TargetUnusable,
@@ -135,6 +136,10 @@ def parse(argv: list[str]) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse(sys.argv[1:] if argv is None else argv)
+    for option, path in (("--report", args.report), ("--markdown", args.markdown)):
+        reason = path and unwritable_file(path)
+        if reason:  # found now, not after the whole replay has run
+            return _fail(f"{option} {path}: cannot be written: {reason}", EXIT_BAD_INPUT)
     try:
         recordings = har.load(args.recording)
     except har.RecordingInvalid as exc:

@@ -89,6 +89,8 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 
 def unwritable(directory: Path) -> str | None:
     """Why files cannot be written in directory now (made when missing), in a few words; None when they can."""
+    if directory.exists() and not directory.is_dir():
+        return "Not a directory"
     try:
         directory.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=directory):
@@ -96,6 +98,16 @@ def unwritable(directory: Path) -> str | None:
     except OSError as exc:
         return exc.strerror or str(exc)
     return None
+
+
+def unwritable_file(path: Path) -> str | None:
+    """Why the file at path cannot be written now (its folder made when missing), in a few words; None when
+    it can. Nothing is written to path itself: a run that fails later leaves no empty report behind."""
+    if path.is_dir():
+        return "Is a directory"
+    if path.exists():
+        return None if os.access(path, os.W_OK) else "Permission denied"
+    return unwritable(path.parent)
 
 
 class RunReport:
