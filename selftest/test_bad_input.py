@@ -522,6 +522,14 @@ def test_signal_while_probing_a_hanging_endpoint(signum):
     assert_one_line(done, 2, f"ecrconf: interrupted while probing http://127.0.0.1:{port}")
 
 
+def test_expectations_that_name_a_directory(tmp_path, capsys):
+    assert_one_line(run_suite(f"--expectations={tmp_path}", "--collect-only"), 4,
+                    f"--expectations {tmp_path}: is a directory, not a file")
+    (tmp_path / "results.json").write_text('{"format": "ecrconf-results/1"}')
+    assert expectations.main(["moto-5.2.5", str(tmp_path / "results.json"), f"--file={tmp_path}"]) == 4
+    assert capsys.readouterr().err == f"ecrconf.run.expectations: {tmp_path}: cannot read: Is a directory\n"
+
+
 def test_expectations_file_name_too_long(tmp_path):
     assert_one_line(run_suite(f"--expectations={tmp_path / ('x' * 300)}", "--collect-only"), 4,
                     "--expectations file cannot be read")

@@ -93,7 +93,7 @@ def load(path: Path) -> dict[str, Expectation]:
         version = path.stat()
         return dict(_load(path, version.st_mtime_ns, version.st_size))
     except OSError as exc:
-        raise InvalidExpectations(f"{path}: cannot read: {exc}") from None
+        raise InvalidExpectations(f"{path}: cannot read: {exc.strerror or exc}") from None
 
 
 @functools.lru_cache(maxsize=8)
@@ -104,7 +104,7 @@ def _load(path: Path, mtime_ns: int, size: int) -> dict[str, Expectation]:
     except tomllib.TOMLDecodeError as exc:
         raise InvalidExpectations(f"{path}: not valid TOML: {exc}") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InvalidExpectations(f"{path}: cannot read: {exc}") from None
+        raise InvalidExpectations(f"{path}: cannot read: {getattr(exc, 'strerror', None) or exc}") from None
     deviations = data.get("deviations", {})
     if not isinstance(deviations, dict):
         raise InvalidExpectations(f"{path}: 'deviations' must be a table of [deviations.\"<check id>\"] entries")

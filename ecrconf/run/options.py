@@ -201,7 +201,8 @@ def choose_expectations(opt, target_name: str) -> tuple[Path | None, str]:
         except OSError as exc:  # a name too long for the file system
             raise pytest.UsageError(f"--expectations file cannot be read: {exc.strerror or exc}") from None
         if not found:
-            raise pytest.UsageError(f"--expectations file not found: {path}")
+            raise pytest.UsageError(f"--expectations {path}: " + ("is a directory, not a file" if path.is_dir()
+                                                                   else "file not found"))
     elif not target_name:
         return None, "no --target"
     else:
