@@ -67,6 +67,15 @@ def test_a_recording_not_made_against_aws_is_no_evidence(tmp_path, capsys):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("args", [[], ["{tmp}", "--review"]], ids=["neither", "both"])
+def test_a_recording_or_review_is_asked_for(tmp_path, capsys, args):
+    with pytest.raises(SystemExit) as ended:
+        main([arg.format(tmp=tmp_path) for arg in args])
+    assert ended.value.code == 4
+    err = capsys.readouterr().err
+    assert len(err.strip().splitlines()) == 1 and "a recording directory" in err and "--review" in err
+
+
 def test_a_broken_evidence_file_is_one_line(tmp_path, capsys):
     (tmp_path / "x.json").write_text("{")
     assert main(["--review", f"--out={tmp_path}"]) == 4

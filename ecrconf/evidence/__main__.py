@@ -6,13 +6,13 @@ came from, and per check its outcome there and ECR's answers (``ecrconf.evidence
 the file changes: the inferred checks it confirms (observed from now on, ``ecrconf.spec.recorded``) and every
 check some recording contradicts, for review. ``--review`` prints only the latter, over the files already kept.
 
-Exit status: 0 written (or nothing to review), 1 ``--review`` found contradictions, 4 bad input: a recording
-that cannot be read, one not made against real AWS, an --out that cannot be written.
+Exit status: 0 written (or nothing to review), 1 ``--review`` found contradictions, 4 bad input: neither a
+recording nor ``--review`` (or both), a recording that cannot be read, one not made against real AWS, an --out
+that cannot be written.
 """
 
 from __future__ import annotations
 
-import argparse
 import datetime
 import hashlib
 import json
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from ecrconf.evidence import entries
 from ecrconf.replay import har
+from ecrconf.report.results_file import OneLineParser
 from ecrconf.spec import recorded
 
 
@@ -41,12 +42,14 @@ def file_name(document: dict) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ecrconf.evidence", description=__doc__.split("\n\n")[1])
+    parser = OneLineParser(prog="python -m ecrconf.evidence", description=__doc__.split("\n\n")[1])
     parser.add_argument("recording", type=Path, nargs="?", help="a --record directory made against real AWS")
     parser.add_argument("--out", type=Path, default=recorded.EVIDENCE_DATA, help="where evidence files are kept")
     parser.add_argument("--review", action="store_true", help="only list the checks recordings contradict")
     args = parser.parse_args(argv)
-    if args.review or args.recording is None:
+    if args.review == (args.recording is not None):
+        parser.error("give either a recording directory (made with --record against real AWS) or --review")
+    if args.review:
         return _review(args.out, exit_on_found=True)
     try:
         recordings = har.load(args.recording)
