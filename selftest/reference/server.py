@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from ecrconf.resources import turns
 from selftest.reference.behaviour import Behaviour
 from selftest.reference.pipeline import Pipeline
 from selftest.reference.sigv4 import KeyPair, Received
@@ -51,6 +52,8 @@ class ReferenceEcr:
 
     def stop(self) -> None:
         if self._server is not None:
+            for path in turns.files(self.url):  # what runs against this endpoint shared; none is left to run
+                path.unlink(missing_ok=True)
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
