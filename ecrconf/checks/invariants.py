@@ -250,6 +250,44 @@ def resource_tags(run, answers: dict[str, Exchange]) -> list[Problem]:
     return problems
 
 
+def judged_blobs(repository) -> dict[str, int | None]:
+    """The blobs of a model repository whose availability the evidence decides: digest -> its size in bytes
+    for a blob completed there (ops L.5, L.8), None for one whose upload was opened or refused and never
+    completed (research 6.2, 6.3, 6.12). A blob that only deleted images named is left out: whether ECR keeps
+    it available is not known."""
+    named = {blob for image in repository.images.values() for blob in image.blobs}
+    judged: dict[str, int | None] = {digest: size for digest, size in repository.layers.items()
+                                     if digest not in repository.released or digest in named}
+    judged.update({digest: None for digest in repository.unfinished
+                   if digest not in repository.layers and digest not in repository.released})
+    return judged
+
+
+def layers(run, answers: dict[str, Exchange]) -> list[Problem]:
+    """BatchCheckLayerAvailability per live repository: each blob completed there AVAILABLE with layerSize
+    the bytes uploaded (ops L.8, DOC: the shape and layerSize); a blob whose upload is open or was refused not
+    AVAILABLE (a failure or UNAVAILABLE are both fine)."""
+    problems = []
+    for handle, exchange in sorted(answers.items()):
+        what = f"BatchCheckLayerAvailability of {handle}"
+        if exchange.status != 200:
+            problems.append(Problem(f"{what}: HTTP {exchange.status} {protocol.error_type(exchange) or ''}".rstrip(),
+                                    exchange))
+            continue
+        entries = [entry for entry in dig(exchange.body, "layers") or [] if isinstance(entry, dict)]
+        for digest, size in sorted(judged_blobs(run.model.repositories[handle]).items()):
+            available = [e for e in entries if e.get("layerDigest") == digest and e.get("layerAvailability") == "AVAILABLE"]
+            if size is None and available:
+                problems.append(Problem(f"{what}: {digest} is AVAILABLE, but its upload was never completed", exchange))
+            elif size is not None and not available:
+                problems.append(Problem(f"{what}: {digest}, completed ({size} bytes), is not AVAILABLE", exchange))
+            elif size is not None and any(e.get("layerSize") != size for e in available):
+                problems.append(Problem(f"{what}: {digest} has layerSize "
+                                        f"{', '.join(repr(e.get('layerSize')) for e in available)}; {size} bytes were "
+                                        "uploaded", exchange))
+    return problems
+
+
 def digests(step) -> list[Problem]:
     """Each PutImage of the step answered the sha256 of the manifest bytes sent (ops I.4; research 6.4)."""
     return [Problem(f"PutImage answered digest {dig(e.body, 'image', 'imageId', 'imageDigest')!r}; the sha256 "

@@ -15,6 +15,9 @@ from dataclasses import dataclass, field
 
 MUTABLE, IMMUTABLE = "MUTABLE", "IMMUTABLE"
 NOT_FOUND = "RepositoryNotFoundException"  # research 4.1 (OBS-ECR)
+UPLOAD_NOT_FOUND = "UploadNotFoundException"  # ops L.7 (DOC)
+MIN_PART = 5 * 1024 * 1024  # research 6.3 (OBS-ECR): every part but the last at least "5MB" (5 MiB is both)
+MAX_PART = 10 * 1024 * 1024  # ops L.3 (DOC): 10 MiB or 20 MiB; a larger part is undetermined
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class Image:
     media_type: str
     children: tuple[str, ...] = ()  # digests an image index names; () for a single image
     tags: set[str] = field(default_factory=set)
+    blobs: tuple[str, ...] = ()  # the config and layer digests a single image names
 
     @property
     def digest(self) -> str:
@@ -72,7 +76,11 @@ class Image:
 class Repository:
     mutability: str = MUTABLE  # ops R.1 (OBS-ECR): the default
     scan_on_push: bool = False  # ops R.1
-    layers: set[str] = field(default_factory=set)  # blob digests uploaded (config and layers)
+    layers: dict[str, int] = field(default_factory=dict)  # blob digest uploaded (config, layer) -> its size in bytes
+    # Blob digests an upload of this repository was opened for or completed with a failure, never completed here.
+    unfinished: set[str] = field(default_factory=set)
+    # Blob digests a deleted image named: whether ECR keeps such a layer available is not known.
+    released: set[str] = field(default_factory=set)
     images: dict[str, Image] = field(default_factory=dict)  # by digest
     tags: dict[str, str] = field(default_factory=dict)  # tag -> digest: a tag names exactly one image
     resource_tags: dict[str, str] = field(default_factory=dict)
@@ -86,8 +94,25 @@ class Repository:
 
 
 @dataclass
+class Upload:
+    """An upload in progress: opened by InitiateLayerUpload in the repository of handle ``repository`` for the
+    blob of digest ``blob`` (``size`` bytes), the sizes of the parts received so far in order."""
+    repository: str
+    blob: str
+    size: int
+    parts: list[int] = field(default_factory=list)
+
+    @property
+    def received(self) -> int:
+        return sum(self.parts)
+
+
+@dataclass
 class Registry:
     repositories: dict[str, Repository] = field(default_factory=dict)  # by handle
+    # Uploads in progress by the program's upload handle (u0). An upload whose fate no row decides (completed,
+    # refused at completion, its repository deleted) is dropped: the program does not use it again.
+    uploads: dict[str, Upload] = field(default_factory=dict)
     # Digests ever scanned under a handle, across deletions: whether a new incarnation's image counts against
     # the quota of one scan per image per 24 hours (research 7.1) is not known.
     scanned_before: set[tuple[str, str]] = field(default_factory=set)
@@ -108,28 +133,101 @@ class Registry:
             return fails("RepositoryNotEmptyException", evidence="ops R.6 (OBS-ECR)")
         # ops R.7 (DOC): force deletes the images too. A repository of the same name made later starts empty.
         del self.repositories[repo]
+        # No row says what becomes of an upload whose repository is deleted (or made again): not used again.
+        self.uploads = {u: upload for u, upload in self.uploads.items() if upload.repository != repo}
         return ok("ops R.7 (DOC)")
 
     # --- layers ---------------------------------------------------------------------------------
 
-    def complete_upload(self, repo: str, blob: str, *, parts: int) -> Outcome:
-        """CompleteLayerUpload of one blob sent in ``parts`` small parts (each far under 5 MiB)."""
+    def complete_upload(self, repo: str, blob: str, *, parts: int, size: int = 1) -> Outcome:
+        """CompleteLayerUpload of a blob of ``size`` bytes sent whole in one step: InitiateLayerUpload, then
+        ``parts`` parts of equal size (the last the rest), then this call with the blob's digest."""
         found = self.repositories.get(repo)
         if found is None:
             return fails(NOT_FOUND, evidence="research 4.1")
-        if parts > 1:
-            return fails("LayerPartTooSmallException", evidence="research 6.3 (OBS-ECR): every part but the "
-                                                                "last at least 5 MiB")
-        if blob in found.layers:
-            return fails("LayerAlreadyExistsException", evidence="ops L.7 (DOC)")
-        found.layers.add(blob)
-        return ok("ops L.5 (DOC)")
+        each = -(-size // parts)
+        sizes = [each] * (parts - 1) + [size - each * (parts - 1)]
+        return self._complete(found, Upload(repo, blob, size, sizes), right=True)
 
     def in_repository(self, repo: str) -> Outcome:
         """A call that needs only the repository (InitiateLayerUpload, UploadLayerPart, the reads)."""
         if repo not in self.repositories:
             return fails(NOT_FOUND, evidence="research 4.1")
         return ok("ops L.1, L.2 (DOC)")
+
+    # --- uploads in progress (steps across the program) -------------------------------------------
+
+    def initiate_upload(self, upload: str, repo: str, blob: str, size: int) -> Outcome:
+        """InitiateLayerUpload in repo for the blob of digest ``blob`` (``size`` bytes), the program naming
+        the upload ``upload``: it opens an upload (ops L.1, DOC)."""
+        found = self.repositories.get(repo)
+        if found is None:
+            return fails(NOT_FOUND, evidence="research 4.1")
+        self.uploads[upload] = Upload(repo, blob, size)
+        if blob not in found.layers:
+            found.unfinished.add(blob)
+        return ok("ops L.1 (DOC): an upload id")
+
+    def upload_part(self, upload: str, repo: str, first: int, last: int) -> Outcome:
+        """UploadLayerPart of bytes first..last (inclusive) of the upload named ``upload``, sent naming the
+        repository of handle repo (the one it was opened in, or now and then the other)."""
+        opened = self.uploads[upload]
+        if repo != opened.repository:
+            return self._elsewhere(repo, "UploadLayerPart")
+        if repo not in self.repositories:  # not reached: the upload is dropped with its repository
+            return fails(NOT_FOUND, evidence="research 4.1")
+        if last - first + 1 > MAX_PART:
+            return undetermined("ops L.3: whether a part over 10 MiB is refused is not known")
+        if first != opened.received:
+            return fails("InvalidLayerPartException", evidence="ops L.4 (DOC): a part that does not continue "
+                                                               "the upload")
+        opened.parts.append(last - first + 1)
+        return ok("ops L.2 (DOC): lastByteReceived is partLastByte")
+
+    def complete(self, upload: str, repo: str, *, right: bool) -> Outcome:
+        """CompleteLayerUpload of the upload named ``upload`` with its blob's digest (``right``) or another,
+        sent naming the repository of handle repo. Whatever it answers in its own repository, the upload is
+        used no more: no row says whether a completed or refused upload can be used again."""
+        opened = self.uploads[upload]
+        if repo != opened.repository:
+            return self._elsewhere(repo, "CompleteLayerUpload")
+        found = self.repositories.get(repo)
+        if found is None:  # not reached: the upload is dropped with its repository
+            return fails(NOT_FOUND, evidence="research 4.1")
+        del self.uploads[upload]
+        return self._complete(found, opened, right=right)
+
+    def _elsewhere(self, repo: str, operation: str) -> Outcome:
+        """An upload id sent with another repository than its own: not found there (ops L.7, DOC: the doc of
+        UploadNotFoundException, "not valid for this repository", which the model lists for UploadLayerPart
+        and CompleteLayerUpload alike). The upload itself is left as it was (INF: the call found no upload).
+        When that repository does not exist either, either error may come first."""
+        if repo not in self.repositories:
+            return fails(NOT_FOUND, UPLOAD_NOT_FOUND, evidence="research 4.1; ops L.7 (DOC)")
+        return fails(UPLOAD_NOT_FOUND, evidence=f"ops L.7 (DOC): {operation} with an upload id of another "
+                                                "repository")
+
+    def _complete(self, found: Repository, upload: Upload, *, right: bool) -> Outcome:
+        """The checks of CompleteLayerUpload in the upload's own repository; any of them when several apply
+        (the order of ECR's checks is not captured). A refused blob is not available."""
+        errors = set()
+        if not upload.parts:
+            errors.add("EmptyUploadException")  # research 6.2 (OBS-ECR): no parts
+        elif any(size < MIN_PART for size in upload.parts[:-1]):
+            errors.add("LayerPartTooSmallException")  # research 6.3 (OBS-ECR)
+        if not right or (upload.parts and upload.received != upload.size):
+            errors.add("InvalidLayerException")  # ops L.6 (OBS-ECR), research 6.12: the digest must match the bytes
+        if errors and right and upload.blob in found.layers:
+            errors.add("LayerAlreadyExistsException")  # ops L.7 (DOC)
+        if errors:
+            if upload.blob not in found.layers:
+                found.unfinished.add(upload.blob)
+            return fails(*errors, evidence="research 6.2, 6.3, 6.12; ops L.6, L.7")
+        if upload.blob in found.layers:
+            return fails("LayerAlreadyExistsException", evidence="ops L.7 (DOC)")
+        found.layers[upload.blob] = upload.received
+        found.unfinished.discard(upload.blob)
+        return ok("ops L.5 (DOC)")
 
     # --- images ---------------------------------------------------------------------------------
 
@@ -161,7 +259,7 @@ class Registry:
             errors.add("ImageTagAlreadyExistsException")  # ops I.2 (OBS-ECR, by name)
         if errors:
             return fails(*errors, evidence="ops I.1, I.2, I.4; research 6.1, 6.5")
-        image = existing or Image(manifest, media_type, children)
+        image = existing or Image(manifest, media_type, children, blobs=blobs)
         found.images[name] = image
         if tag is not None:
             if holder is not None:
@@ -195,6 +293,7 @@ class Registry:
         for held in image.tags:
             del found.tags[held]
         del found.images[image.digest]
+        found.released.update(image.blobs)
         found.scanned.discard(image.digest)
         return ok("ops I.11 (DOC): by digest, or by the last tag, removes the image")
 

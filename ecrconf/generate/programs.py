@@ -23,6 +23,10 @@ TAGS = ("t0", "t1", "t2")
 SINGLES = ("oci:0", "oci:1", "oci:2", "docker:0", "docker:1")
 INDEX_OF = {"oci": "oci-index", "docker": "docker-list"}  # an index's kind by the kind of its images
 KEYS, VALUES = ("k0", "k1"), ("v0", "v1")
+UPLOADS = ("u0", "u1")  # handles of uploads in progress, open at once
+# What an upload in progress sends: the config or first layer of a single image, or "big", a blob of that
+# image's own of 5 MiB and a little more, the one blob that can be sent in two parts ECR accepts (research 6.3).
+UPLOAD_BLOBS = ("config", "layer", "big")
 
 
 class ProgramInvalid(ValueError):
@@ -36,6 +40,8 @@ class View:
     images: dict[str, tuple[str, ...]] = field(default_factory=dict)  # handle -> image references held
     tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # handle -> image tags held
     resource_tags: dict[str, tuple[str, ...]] = field(default_factory=dict)  # handle -> resource tag keys
+    # upload handle -> (the handle of the repository it was opened in, bytes of its blob not sent yet)
+    uploads: dict[str, tuple[str, int]] = field(default_factory=dict)
 
     def held(self, handle: str) -> tuple[str, ...]:
         return self.images.get(handle, ())
@@ -159,6 +165,49 @@ def draw_resource_tag(data, view: View) -> dict:
             "value": data.draw(st.sampled_from(VALUES))}
 
 
+def can_open_upload(view: View) -> bool:
+    """Whether a repository exists and an upload handle is free."""
+    return bool(view.live) and len(view.uploads) < len(UPLOADS)
+
+
+def draw_open_upload(data, view: View) -> dict:
+    """InitiateLayerUpload under a free upload handle, for a blob of a single image; its parts and completion
+    are steps of their own, so that other steps (and another upload) come in between."""
+    return {"step": "open_upload", "repository": _live(data, view),
+            "upload": data.draw(st.sampled_from([u for u in UPLOADS if u not in view.uploads])),
+            "image": data.draw(st.sampled_from(SINGLES)),
+            "blob": data.draw(st.sampled_from(["config", "layer"] * 3 + ["big"]))}
+
+
+def _elsewhere(data, repository: str) -> str:
+    """The repository an upload's call names: its own, now and then the other handle (ops L.7)."""
+    other = [h for h in HANDLES if h != repository]
+    return data.draw(st.sampled_from([repository] * 7 + other))
+
+
+def can_send_part(view: View) -> bool:
+    return any(left > 0 for _, left in view.uploads.values())
+
+
+def draw_upload_part(data, view: View) -> dict:
+    """UploadLayerPart of an open upload: the rest of its blob, or a part of it (half of what is left; of a
+    big blob, its first 5 MiB)."""
+    upload = data.draw(st.sampled_from(sorted(u for u, (_, left) in view.uploads.items() if left > 0)))
+    return {"step": "upload_part", "repository": _elsewhere(data, view.uploads[upload][0]), "upload": upload,
+            "bytes": data.draw(st.sampled_from(["rest", "part"]))}
+
+
+def _uploading(view: View) -> bool:
+    return bool(view.uploads)
+
+
+def draw_complete_upload(data, view: View) -> dict:
+    """CompleteLayerUpload of an open upload, with its blob's digest or, now and then, another."""
+    upload = data.draw(st.sampled_from(sorted(view.uploads)))
+    return {"step": "complete_upload", "repository": _elsewhere(data, view.uploads[upload][0]), "upload": upload,
+            "digest": data.draw(st.sampled_from(["right"] * 5 + ["wrong"]))}
+
+
 def _live_any(view: View) -> bool:
     return bool(view.live)
 
@@ -182,6 +231,9 @@ KINDS = (
     (draw_start_scan, 1, _holding),
     (draw_policy, 1, _live_any),
     (draw_resource_tag, 1, _live_any),
+    (draw_open_upload, 1, can_open_upload),
+    (draw_upload_part, 1, can_send_part),
+    (draw_complete_upload, 1, _uploading),
 )
 
 

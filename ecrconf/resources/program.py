@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 
 from ecrconf import checks
 from ecrconf.checks import invariants
-from ecrconf.checks.registry_model import Outcome, Registry
+from ecrconf.checks.registry_model import MIN_PART, Outcome, Registry
 from ecrconf.generate.programs import View, children
 from ecrconf.resources import Resources, images
 from ecrconf.resources.world import offline
@@ -77,6 +77,9 @@ class ProgramRun:
         self.notes: list[str] = []  # what the reader of a failure should know besides the steps
         self._content: dict[str, images.Image] = {}
         self._references: dict[str, str] = {}  # digest -> image reference
+        self.uploads: dict[str, str] = {}  # upload handle -> the uploadId the target answered for it
+        self._uploading: dict[str, tuple[str, bytes]] = {}  # upload handle -> (digest, bytes) of its blob
+        self._big: dict[str, bytes] = {}  # image reference -> its big blob
 
     # --- what the program holds -------------------------------------------------------------------
 
@@ -91,6 +94,19 @@ class ProgramRun:
             self._references[made.digest] = reference
         return self._content[reference]
 
+    def blob(self, reference: str, kind: str) -> tuple[str, bytes]:
+        """The digest and bytes of a blob of a single image: its "config", its (first) "layer", or "big", a
+        blob of its own of MIN_PART + 1000 bytes, made for this program alone (not in any manifest)."""
+        if kind == "big":
+            if reference not in self._big:
+                seed = f"{self.namespace}-{reference}-big\n".encode()
+                self._big[reference] = (seed * ((MIN_PART + 1000) // len(seed) + 1))[:MIN_PART + 1000]
+            return images.digest_of(self._big[reference]), self._big[reference]
+        image = self.image(reference)
+        document = json.loads(image.manifest)
+        digest = document["config"]["digest"] if kind == "config" else document["layers"][0]["digest"]
+        return digest, image.blobs[digest]
+
     def name(self, handle: str) -> str:
         if handle not in self.names:
             self.names[handle] = self.resources.new_name()
@@ -102,7 +118,8 @@ class ProgramRun:
         return View(live=tuple(sorted(repositories)),
                     images={h: tuple(sorted(self._references[d] for d in r.images)) for h, r in repositories.items()},
                     tags={h: tuple(sorted(r.tags)) for h, r in repositories.items()},
-                    resource_tags={h: tuple(sorted(r.resource_tags)) for h, r in repositories.items()})
+                    resource_tags={h: tuple(sorted(r.resource_tags)) for h, r in repositories.items()},
+                    uploads={u: (up.repository, up.size - up.received) for u, up in self.model.uploads.items()})
 
     def endpoint_digest(self, handle: str, digest: str) -> str:
         """The digest the target answered for the image of these bytes (the bytes' own until it answered)."""
@@ -123,8 +140,8 @@ class ProgramRun:
         except Unsent as why:  # a step cut short after calls that were sent stays part of the program
             if record.calls:
                 record.cut = str(why)
-            else:
-                record.skipped = str(why)
+            else:  # nothing was sent: the target holds what it held, and so does the model
+                self.model, record.skipped = before, str(why)
         if record.calls and protocol.not_implemented(record.calls[-1].exchange):
             self.unsupported.add(record.calls[-1].exchange.operation)
             self.model, record.skipped = before, f"the target does not implement {record.calls[-1].exchange.operation}"
@@ -171,10 +188,8 @@ class ProgramRun:
                    self.model.delete_repository(handle, force=step["force"]))
 
     def _upload_blob(self, record: Step, step: dict) -> None:
-        image = self.image(step["image"])
-        document = json.loads(image.manifest)
-        digest = document["config"]["digest"] if step["blob"] == "config" else document["layers"][0]["digest"]
-        self._upload(record, step["repository"], digest, image.blobs[digest], parts=step["parts"])
+        digest, blob = self.blob(step["image"], step["blob"])
+        self._upload(record, step["repository"], digest, blob, parts=step["parts"])
 
     def _upload(self, record: Step, handle: str, digest: str, blob: bytes, *, parts: int) -> None:
         """InitiateLayerUpload, UploadLayerPart once per part (the blob cut in equal parts), CompleteLayerUpload."""
@@ -193,7 +208,50 @@ class ProgramRun:
             if not self._going_on():
                 return
         self._send(record, "CompleteLayerUpload", {"repositoryName": name, "uploadId": upload, "layerDigests": [digest]},
-                   self.model.complete_upload(handle, digest, parts=parts))
+                   self.model.complete_upload(handle, digest, parts=parts, size=len(blob)))
+
+    # --- uploads in progress: one call a step --------------------------------------------------------
+
+    def _open_upload(self, record: Step, step: dict) -> None:
+        handle, upload = step["repository"], step["upload"]
+        if upload in self.model.uploads:
+            raise Unsent(f"upload {upload} is open already")
+        digest, blob = self.blob(step["image"], step["blob"])
+        outcome = self.model.initiate_upload(upload, handle, digest, len(blob))
+        exchange = self._send(record, "InitiateLayerUpload", {"repositoryName": self.name(handle)}, outcome)
+        answered = invariants.dig(exchange.body, "uploadId")
+        if outcome.succeeds and exchange.status == 200 and isinstance(answered, str):
+            self.uploads[upload], self._uploading[upload] = answered, (digest, blob)
+        else:  # no upload id to send: the program cannot use this upload (its later steps are not sent)
+            self.model.uploads.pop(upload, None)
+
+    def _open(self, step: dict) -> str:
+        """The uploadId of the step's upload; Unsent when the model holds no such upload open (a replayed or
+        shrunk program) or the target answered no id for it."""
+        if step["upload"] not in self.model.uploads or step["upload"] not in self.uploads:
+            raise Unsent(f"upload {step['upload']} is not open")
+        return self.uploads[step["upload"]]
+
+    def _upload_part(self, record: Step, step: dict) -> None:
+        upload_id, opened = self._open(step), self.model.uploads[step["upload"]]
+        blob = self._uploading[step["upload"]][1]
+        left = len(blob) - opened.received
+        if left <= 0:
+            raise Unsent(f"upload {step['upload']} has sent its whole blob")
+        size = left if step["bytes"] == "rest" else (MIN_PART if left > MIN_PART else -(-left // 2))
+        first = opened.received
+        part = blob[first:first + size]
+        self._send(record, "UploadLayerPart", {
+            "repositoryName": self.name(step["repository"]), "uploadId": upload_id, "partFirstByte": first,
+            "partLastByte": first + size - 1, "layerPartBlob": base64.b64encode(part).decode()},
+            self.model.upload_part(step["upload"], step["repository"], first, first + size - 1))
+
+    def _complete_upload(self, record: Step, step: dict) -> None:
+        upload_id = self._open(step)
+        digest = self._uploading[step["upload"]][0] if step["digest"] == "right" else WRONG_DIGEST
+        self._send(record, "CompleteLayerUpload", {"repositoryName": self.name(step["repository"]),
+                                                   "uploadId": upload_id, "layerDigests": [digest]},
+                   self.model.complete(step["upload"], step["repository"], right=step["digest"] == "right"))
 
     def _put_image(self, record: Step, step: dict) -> None:
         handle, image = step["repository"], self.image(step["image"])

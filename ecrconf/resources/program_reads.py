@@ -70,5 +70,18 @@ def resource_tags(run, handles) -> dict:
             for handle in _live(run, handles) if run.arns.get(handle) or run.registry_id}
 
 
+def layers(run, handles) -> dict:
+    """BatchCheckLayerAvailability, per live repository, of the blobs whose state the model determines (none:
+    no call)."""
+    answers = {}
+    for handle in _live(run, handles):
+        judged = invariants.judged_blobs(run.model.repositories[handle])
+        if judged:
+            answers[handle] = run.client.call("BatchCheckLayerAvailability", {
+                "repositoryName": run.names[handle], "layerDigests": sorted(judged)})
+    return answers
+
+
 READS = {"list_images": list_images, "describe_images": describe_images, "batch_get_image": batch_get_image,
-         "repositories": repositories, "policies": policies, "resource_tags": resource_tags}
+         "repositories": repositories, "policies": policies, "resource_tags": resource_tags,
+         "layers": layers}

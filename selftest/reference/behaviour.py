@@ -161,6 +161,14 @@ class Behaviour:
     # DeleteRepository with force answers success, but the images stay: a repository created again under the name
     # holds them (with their tags) at once.
     force_delete_keeps_images: bool = False
+    # Uploads in progress (ops L.2, L.7, L.8): an upload id is found in any repository of the registry, not only
+    # the one InitiateLayerUpload opened it in (UploadLayerPart and CompleteLayerUpload naming another repository
+    # succeed, the blob landing in the repository named at completion); BatchCheckLayerAvailability's layerSize is
+    # the size of the upload's last part, not of the whole blob; BatchCheckLayerAvailability reports a blob
+    # AVAILABLE as soon as an open upload has received all its bytes, before CompleteLayerUpload.
+    upload_id_any_repository: bool = False
+    layer_size_of_last_part: bool = False
+    layer_available_before_complete: bool = False
 
     # Breakages of the generic operation families (suites/operations). Also input_constraints, whose member
     # paths step into list items ("BatchDeleteImage.imageIds.imageTag"), answer_members, answer_omits,

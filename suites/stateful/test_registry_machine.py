@@ -1,5 +1,6 @@
 """Programs of ECR calls judged as a whole: a Hypothesis state machine draws programs of calls (repositories
-created and deleted, with and without force; layers uploaded whole and in parts; OCI and Docker images and
+created and deleted, with and without force; layers uploaded whole and in parts, in one step or as uploads in
+progress across the program (two open at once, a part or completion sent naming the other repository); OCI and Docker images and
 indexes put with and without a tag or imageDigest, re-tagged, on MUTABLE and IMMUTABLE repositories; images
 deleted by tag and by digest, between two pages of a listing; policies, lifecycle policies, resource tags; a
 scan) and compares every answer with a model of what real ECR holds (``ecrconf.checks.registry_model``).
@@ -62,6 +63,11 @@ INVARIANTS = [
     Invariant("resource_tags", "ListTagsForResource", ("documented", "ops T.1, T.3"),
               "ListTagsForResource MUST answer exactly the tags TagResource and UntagResource left on a "
               "repository, a key tagged again with its last value.", stateful.after_reads("resource_tags")),
+    Invariant("layers", "BatchCheckLayerAvailability", ("documented", "ops L.2, L.5, L.7, L.8; research 6.2, 6.3, "
+                                                                       "6.12"),
+              "BatchCheckLayerAvailability MUST report each blob a program completed in a repository AVAILABLE, "
+              "with layerSize the bytes uploaded in all its parts, and no blob whose upload is still open or was "
+              "refused as AVAILABLE (a blob only deleted images named is not judged).", stateful.after_reads("layers")),
 ]
 
 

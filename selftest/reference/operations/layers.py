@@ -23,8 +23,14 @@ def batch_check_layer_availability(ctx: Context, request: dict) -> dict:
     repository = ctx.repository(request)
     media_types = _media_types(repository)
     layers, failures = [], []
+    received = {digest_of(bytes(upload.data)) for upload in repository.uploads.values()
+                if ctx.behaviour.layer_available_before_complete}  # breakage: an open upload's bytes count
     for digest in request["layerDigests"]:
-        if digest in repository.layers:
+        if digest in received and digest not in repository.layers:
+            layers.append({"layerDigest": digest, "layerAvailability": "AVAILABLE",
+                           "layerSize": next(len(u.data) for u in repository.uploads.values()
+                                             if digest_of(bytes(u.data)) == digest)})
+        elif digest in repository.layers:
             layers.append({"layerDigest": digest, "layerAvailability": "AVAILABLE",
                            "layerSize": repository.layers[digest],
                            **({"mediaType": media_types[digest]} if digest in media_types else {})})
@@ -47,7 +53,7 @@ def upload_layer_part(ctx: Context, request: dict) -> dict:
     else InvalidLayerPartException with registryId, repositoryName, uploadId, lastValidByteReceived (L.4);
     answers lastByteReceived == partLastByte (L.2). An upload of another repository is not found (L.7)."""
     repository = ctx.repository(request)
-    upload = _upload(repository, request["uploadId"])
+    upload = _upload(ctx, repository, request["uploadId"])
     first, last, blob = request["partFirstByte"], request["partLastByte"], request["layerPartBlob"]
     if (first != len(upload.data) and ctx.behaviour.layer_parts_checked) or last - first + 1 != len(blob):
         raise error("invalid-layer-part", first=first, last=last, upload=upload.id, received=len(upload.data),
@@ -63,7 +69,7 @@ def complete_layer_upload(ctx: Context, request: dict) -> dict:
     """No parts: EmptyUploadException (r6.2); a part but the last under 5 MiB: LayerPartTooSmall (r6.3); no
     given digest matching the bytes: InvalidLayerException (L.6); a blob already there: LayerAlreadyExists."""
     repository = ctx.repository(request)
-    upload = _upload(repository, request["uploadId"])
+    upload = _upload(ctx, repository, request["uploadId"])
     where = {"upload": upload.id, "repository": repository.name, "registry": repository.registry_id}
     if not upload.part_sizes:
         raise error("empty-upload", **where)
@@ -74,11 +80,12 @@ def complete_layer_upload(ctx: Context, request: dict) -> dict:
         calculated = request["layerDigests"][0]  # breakage: the bytes stored under the digest given
     if calculated not in request["layerDigests"]:
         raise error("invalid-layer", given=", ".join(request["layerDigests"]), calculated=calculated)
-    del repository.uploads[upload.id]
+    _drop(ctx, repository, upload)
     if calculated in repository.layers:
         raise error("layer-already-exists", digest=calculated, repository=repository.name,
                     registry=repository.registry_id)
-    repository.layers[calculated] = len(upload.data)
+    # breakage layer_size_of_last_part: the size kept is the last part's alone
+    repository.layers[calculated] = upload.part_sizes[-1] if ctx.behaviour.layer_size_of_last_part else len(upload.data)
     return {"registryId": repository.registry_id, "repositoryName": repository.name, "uploadId": upload.id,
             "layerDigest": calculated}
 
@@ -106,11 +113,24 @@ def _media_types(repository: Repository) -> dict[str, str]:
     return found
 
 
-def _upload(repository: Repository, upload_id: str) -> Upload:
+def _upload(ctx: Context, repository: Repository, upload_id: str) -> Upload:
+    """The upload of the id in the repository named (L.7); under the breakage upload_id_any_repository, in any
+    repository of its registry."""
     found = repository.uploads.get(upload_id)
+    if found is None and ctx.behaviour.upload_id_any_repository:
+        found = next((r.uploads[upload_id] for r in ctx.store.repositories(repository.registry_id).values()
+                      if upload_id in r.uploads), None)
     if found is None:
         raise error("upload-not-found", upload=upload_id, repository=repository.name, registry=repository.registry_id)
     return found
+
+
+def _drop(ctx: Context, repository: Repository, upload: Upload) -> None:
+    """The upload is used no more, in whichever repository holds it."""
+    for holder in (repository, *ctx.store.repositories(repository.registry_id).values()):
+        if holder.uploads.get(upload.id) is upload:
+            del holder.uploads[upload.id]
+            return
 
 
 HANDLERS = {"BatchCheckLayerAvailability": batch_check_layer_availability,
