@@ -6,12 +6,14 @@ Rows cited: 'ops' rows are /work/shared/research/real-ecr-behaviour-operations.m
 
 from __future__ import annotations
 
+import base64
 import json
 import uuid
 
 import pytest
 
 from ecrconf.resources import images
+from ecrconf.wire import protocol
 from selftest.reference import Behaviour, ReferenceEcr
 from selftest.reference_calls import Caller
 
@@ -289,3 +291,80 @@ def test_list_images_pages_by_image_and_tag_when_a_tag_goes_between_pages(knob):
 def test_the_stateful_knobs_are_checked():
     with pytest.raises(ValueError, match="image_digest_source"):
         Behaviour(image_digest_source="config")
+
+
+# --- uploads in progress: an upload belongs to its repository; a blob's size is all its parts' -----------------
+
+MIB5 = 5 * 1024 * 1024  # research 6.3: every part but the last at least 5 MB
+
+
+def part(ref: Caller, repo: str, upload: str, blob: bytes, first: int, last: int) -> object:
+    """UploadLayerPart of blob[first..last] (inclusive); the exchange."""
+    return ref.client.call("UploadLayerPart", where(repo, uploadId=upload, partFirstByte=first, partLastByte=last,
+                                                    layerPartBlob=base64.b64encode(blob[first:last + 1]).decode()))
+
+
+@pytest.mark.parametrize("knob", [False, True])
+def test_an_upload_id_is_found_only_in_its_own_repository_unless_the_knob_finds_it_anywhere(knob):
+    # ops L.7 (DOC): UploadNotFoundException is "The upload could not be found, or the specified upload ID is not
+    # valid for this repository" (the exception's own doc; modelled for UploadLayerPart and CompleteLayerUpload).
+    blob = uuid.uuid4().hex.encode()
+    with ReferenceEcr(Behaviour(upload_id_any_repository=knob)) as url:
+        ref = Caller(url)
+        own, other = ref.repository(), ref.repository()
+        upload = ref.ok("InitiateLayerUpload", where(own))["uploadId"]
+        sent = part(ref, other, upload, blob, 0, len(blob) - 1)
+        completed = ref.client.call("CompleteLayerUpload", where(other, uploadId=upload,
+                                                                  layerDigests=[images.digest_of(blob)]))
+        if not knob:  # refused twice, and the upload is still open in its own repository
+            assert [protocol.error_type(e) for e in (sent, completed)] == ["UploadNotFoundException"] * 2
+            assert part(ref, own, upload, blob, 0, len(blob) - 1).status == 200
+            ref.ok("CompleteLayerUpload", where(own, uploadId=upload, layerDigests=[images.digest_of(blob)]))
+        else:
+            assert (sent.status, completed.status) == (200, 200)
+        available = {r: ref.ok("BatchCheckLayerAvailability", where(r, layerDigests=[images.digest_of(blob)]))
+                     for r in (own, other)}
+    holder = other if knob else own
+    assert [(r, [layer["layerSize"] for layer in a["layers"]]) for r, a in available.items()] == [
+        (r, [len(blob)] if r == holder else []) for r in (own, other)]
+
+
+@pytest.mark.parametrize("knob", [False, True])
+def test_a_blob_sent_in_two_parts_has_the_size_of_both_unless_the_knob_keeps_the_last(knob):
+    # ops L.2 (DOC): parts are byte ranges of one blob; L.8 (DOC): BatchCheckLayerAvailability answers the
+    # layer's layerSize. That layerSize is the size of the whole blob is INF (the only example is one part).
+    blob = (uuid.uuid4().hex.encode() * (MIB5 // 32 + 8))[:MIB5 + 100]
+    with ReferenceEcr(Behaviour(layer_size_of_last_part=knob)) as url:
+        ref = Caller(url)
+        repo = ref.repository()
+        upload = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        assert part(ref, repo, upload, blob, 0, MIB5 - 1).status == 200
+        assert part(ref, repo, upload, blob, MIB5, len(blob) - 1).status == 200
+        ref.ok("CompleteLayerUpload", where(repo, uploadId=upload, layerDigests=[images.digest_of(blob)]))
+        single = uuid.uuid4().hex.encode()
+        ref.upload(repo, single)  # one part: its last part is the whole blob, so the knob changes nothing
+        layers = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=[images.digest_of(blob),
+                                                                                  images.digest_of(single)]))["layers"]
+    assert [(layer["layerAvailability"], layer["layerSize"]) for layer in layers] == [
+        ("AVAILABLE", 100 if knob else len(blob)), ("AVAILABLE", len(single))]
+
+
+@pytest.mark.parametrize("knob", [False, True])
+def test_a_blob_is_available_only_once_its_upload_completes_unless_the_knob_counts_an_open_upload(knob):
+    # ops L.5, L.8 (DOC): CompleteLayerUpload makes the layer; research 6.2, 6.3, 6.12 (OBS-ECR, DOC): a refused
+    # completion stores nothing. That an open upload's blob is not available is INF (what else would complete do).
+    blob, torn = uuid.uuid4().hex.encode(), uuid.uuid4().hex.encode()
+    digests = [images.digest_of(blob), images.digest_of(torn)]
+    with ReferenceEcr(Behaviour(layer_available_before_complete=knob)) as url:
+        ref = Caller(url)
+        repo = ref.repository()
+        upload = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        assert part(ref, repo, upload, blob, 0, len(blob) - 1).status == 200
+        halves = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        assert part(ref, repo, halves, torn, 0, 15).status == 200  # half of it: its bytes are not the blob's
+        before = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=digests))
+        ref.ok("CompleteLayerUpload", where(repo, uploadId=upload, layerDigests=[digests[0]]))
+        after = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=digests))
+    assert [layer["layerDigest"] for layer in before["layers"]] == (digests[:1] if knob else [])
+    assert [layer["layerDigest"] for layer in after["layers"]] == digests[:1]
+    assert [f["failureCode"] for f in after["failures"]] == ["MissingLayerDigest"]
