@@ -131,3 +131,66 @@ def test_resource_tags_overwrite_and_untag():
     assert registry.repositories["repo0"].resource_tags == {"k": "2"}
     assert registry.untag_resource("repo0", "k").succeeds
     assert registry.untag_resource("repo0", "k").undetermined
+
+
+# --- uploads in progress ------------------------------------------------------------------------------
+
+MIB5 = 5 * 1024 * 1024
+
+
+def _two_repositories() -> Registry:
+    registry = Registry()
+    assert registry.create_repository("repo0").succeeds and registry.create_repository("repo1").succeeds
+    return registry
+
+
+def test_an_upload_in_parts_keeps_the_size_of_all_its_parts():
+    registry = _two_repositories()
+    assert registry.initiate_upload("u0", "repo0", "sha256:big", MIB5 + 10).succeeds
+    assert registry.upload_part("u0", "repo0", 0, MIB5 - 1).succeeds
+    assert registry.upload_part("u0", "repo0", 5, 9).errors == {"InvalidLayerPartException"}  # not the next byte
+    assert registry.upload_part("u0", "repo0", MIB5, MIB5 + 9).succeeds
+    assert registry.repositories["repo0"].unfinished == {"sha256:big"}
+    assert registry.complete("u0", "repo0", right=True).succeeds
+    assert registry.repositories["repo0"].layers == {"sha256:big": MIB5 + 10} and not registry.uploads
+    assert not registry.repositories["repo0"].unfinished
+
+
+def test_an_upload_id_is_not_found_with_another_repository_and_stays_open():
+    registry = _two_repositories()
+    registry.initiate_upload("u0", "repo0", "sha256:blob", 10)
+    assert registry.upload_part("u0", "repo1", 0, 9).errors == {"UploadNotFoundException"}
+    assert registry.complete("u0", "repo1", right=True).errors == {"UploadNotFoundException"}
+    registry.delete_repository("repo1", force=True)
+    assert registry.upload_part("u0", "repo1", 0, 9).errors == {"UploadNotFoundException",
+                                                                 "RepositoryNotFoundException"}
+    assert registry.uploads["u0"].parts == [] and registry.upload_part("u0", "repo0", 0, 9).succeeds
+
+
+@pytest.mark.parametrize("parts, right, errors", [
+    ([], True, {"EmptyUploadException"}),
+    ([4, 6], True, {"LayerPartTooSmallException"}),
+    ([4], True, {"InvalidLayerException"}),  # the bytes so far are not the blob
+    ([10], False, {"InvalidLayerException"}),
+    ([4, 6], False, {"LayerPartTooSmallException", "InvalidLayerException"}),
+])
+def test_a_completion_refused_leaves_the_blob_unavailable_and_the_upload_unused(parts, right, errors):
+    registry = _two_repositories()
+    registry.initiate_upload("u0", "repo0", "sha256:blob", 10)
+    first = 0
+    for size in parts:
+        assert registry.upload_part("u0", "repo0", first, first + size - 1).succeeds
+        first += size
+    assert registry.complete("u0", "repo0", right=right).errors == errors
+    assert not registry.uploads and registry.repositories["repo0"].unfinished == {"sha256:blob"}
+    assert not registry.repositories["repo0"].layers
+
+
+def test_a_blob_already_there_is_refused_and_an_upload_goes_with_its_repository():
+    registry = _two_repositories()
+    registry.complete_upload("repo0", "sha256:blob", parts=1, size=10)
+    registry.initiate_upload("u0", "repo0", "sha256:blob", 10)
+    registry.upload_part("u0", "repo0", 0, 9)
+    assert registry.complete("u0", "repo0", right=True).errors == {"LayerAlreadyExistsException"}
+    registry.initiate_upload("u1", "repo1", "sha256:other", 10)
+    assert registry.delete_repository("repo1", force=False).succeeds and not registry.uploads

@@ -268,3 +268,40 @@ def test_a_consistency_wait_is_zero_or_more_seconds(text):
     with pytest.raises(pytest.UsageError, match="--consistency-wait"):
         options.wait_seconds(text)
     assert options.wait_seconds("0") == 0.0
+
+
+# --- sizes: BatchCheckLayerAvailability against the model's layers ------------------------------------
+
+def _layers(*entries: tuple[str, str, int]) -> Exchange:
+    return answer("BatchCheckLayerAvailability", body={"layers": [
+        {"layerDigest": d, "layerAvailability": a, "layerSize": n} for d, a, n in entries], "failures": []})
+
+
+def test_layers_wants_completed_blobs_available_with_their_size_and_open_ones_not():
+    run, image = held_run()  # its two blobs completed, one byte each as the model was told
+    config, layer = sorted(image.blobs)
+    run.model.initiate_upload("u0", "repo0", "sha256:open", 10)
+    assert invariants.judged_blobs(run.model.repositories["repo0"]) == {config: 1, layer: 1, "sha256:open": None}
+    good = _layers((config, "AVAILABLE", 1), (layer, "AVAILABLE", 1), ("sha256:open", "UNAVAILABLE", 0))
+    assert invariants.layers(run, {"repo0": good}) == []
+    problems = invariants.layers(run, {"repo0": _layers((config, "AVAILABLE", 2), ("sha256:open", "AVAILABLE", 10))})
+    assert [p.text.split(": ", 1)[1] for p in problems] == [
+        f"{config} has layerSize 2; 1 bytes were uploaded", f"{layer}, completed (1 bytes), is not AVAILABLE",
+        "sha256:open is AVAILABLE, but its upload was never completed"]
+
+
+def test_layers_leaves_a_blob_only_deleted_images_named_unjudged():
+    run, image = held_run()
+    run.model.delete_image("repo0", digest=image.digest)
+    assert invariants.judged_blobs(run.model.repositories["repo0"]) == {}
+    assert invariants.layers(run, {"repo0": _layers()}) == []
+
+
+def test_a_step_of_an_upload_that_is_not_open_is_skipped_and_changes_nothing():
+    """A shrunk or hand-written program may name an upload it never opened (or already completed): not sent."""
+    run, _ = held_run()
+    for step in ({"step": "upload_part", "repository": "repo0", "upload": "u1", "bytes": "rest"},
+                 {"step": "complete_upload", "repository": "repo0", "upload": "u1", "digest": "right"}):
+        assert programs._validator().is_valid({"format": programs.FORMAT, "steps": [step]})
+        assert run.run(step).skipped == "upload u1 is not open"
+    assert not run.model.uploads and run.view().uploads == {}
