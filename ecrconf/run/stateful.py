@@ -151,11 +151,12 @@ def machine(invariant: Invariant, made: Programs, wait: float) -> type[stateful.
 
 
 def explore(invariant: Invariant, made: Programs, wait: float, *, known: bool) -> None:
-    """The fixed programs (EXAMPLES, as --replay-steps runs them), then the machine under the current
-    profile's bounds (BOUNDS); a known deviation is not shrunk, a new one for at most SHRINK_SECONDS; a fault
+    """The fixed programs meant for the invariant (EXAMPLES, as --replay-steps runs them), then the machine
+    under the current profile's bounds (BOUNDS); a known deviation is not shrunk, a new one for at most SHRINK_SECONDS; a fault
     (NoVerdict) ends it at once (ecrconf.run.shrinking)."""
     for path in sorted(EXAMPLES.glob("*.json")):
-        replay(invariant, made, programs.load(path), wait)
+        if programs.meant_for(path, invariant.name):
+            replay(invariant, made, programs.load(path), wait)
     current = settings()
     examples, steps = BOUNDS.get(settings.get_current_profile_name(), BOUNDS["conformance"])
     test = stateful.get_state_machine_test(machine(invariant, made, wait), settings=settings(
