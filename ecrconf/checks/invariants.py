@@ -271,20 +271,22 @@ def layers(run, answers: dict[str, Exchange]) -> list[Problem]:
     for handle, exchange in sorted(answers.items()):
         what = f"BatchCheckLayerAvailability of {handle}"
         if exchange.status != 200:
-            problems.append(Problem(f"{what}: HTTP {exchange.status} {protocol.error_type(exchange) or ''}".rstrip(),
-                                    exchange))
+            error = protocol.error_type(exchange) or ""
+            problems.append(Problem(f"{what}: HTTP {exchange.status} {error}".rstrip(), exchange))
             continue
         entries = [entry for entry in dig(exchange.body, "layers") or [] if isinstance(entry, dict)]
         for digest, size in sorted(judged_blobs(run.model.repositories[handle]).items()):
-            available = [e for e in entries if e.get("layerDigest") == digest and e.get("layerAvailability") == "AVAILABLE"]
+            available = [e for e in entries
+                         if e.get("layerDigest") == digest and e.get("layerAvailability") == "AVAILABLE"]
             if size is None and available:
-                problems.append(Problem(f"{what}: {digest} is AVAILABLE, but its upload was never completed", exchange))
+                problems.append(Problem(f"{what}: {digest} is AVAILABLE, but its upload was never completed",
+                                        exchange))
             elif size is not None and not available:
                 problems.append(Problem(f"{what}: {digest}, completed ({size} bytes), is not AVAILABLE", exchange))
             elif size is not None and any(e.get("layerSize") != size for e in available):
-                problems.append(Problem(f"{what}: {digest} has layerSize "
-                                        f"{', '.join(repr(e.get('layerSize')) for e in available)}; {size} bytes were "
-                                        "uploaded", exchange))
+                sizes = ", ".join(repr(e.get("layerSize")) for e in available)
+                problems.append(Problem(f"{what}: {digest} has layerSize {sizes}; {size} bytes were uploaded",
+                                        exchange))
     return problems
 
 

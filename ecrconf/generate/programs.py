@@ -24,9 +24,6 @@ SINGLES = ("oci:0", "oci:1", "oci:2", "docker:0", "docker:1")
 INDEX_OF = {"oci": "oci-index", "docker": "docker-list"}  # an index's kind by the kind of its images
 KEYS, VALUES = ("k0", "k1"), ("v0", "v1")
 UPLOADS = ("u0", "u1")  # handles of uploads in progress, open at once
-# What an upload in progress sends: the config or first layer of a single image, or "big", a blob of that
-# image's own of 5 MiB and a little more, the one blob that can be sent in two parts ECR accepts (research 6.3).
-UPLOAD_BLOBS = ("config", "layer", "big")
 
 
 class ProgramInvalid(ValueError):

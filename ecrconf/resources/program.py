@@ -1,14 +1,16 @@
 """Running a program of the stateful suite: each step's calls sent to the target and predicted by the model.
 
 A ``ProgramRun`` belongs to one program (one Hypothesis example, or one replay). It maps the program's
-repository handles to names of the run (``Resources.new_name``: under the run's prefix, deleted at cleanup;
-a handle keeps its name when it is deleted and created again) and its image references to content made for
-this program alone (``images.unique_image``: nobody has pushed or scanned it before). Before each call the
-model (``ecrconf.checks.registry_model``) predicts its outcome; after it, ``invariants.disagreement`` compares.
-The first call whose answer disagrees ends the program's judging (``diverged``): the model no longer knows
-what the target holds. A step whose outcome the evidence does not determine, or that would scan an image a
-second time, is not sent (``Step.skipped``), nor, unless ``refused``, one the model predicts to be refused; a step needing an operation the target does not implement is
-skipped too, and the operation named in ``unsupported``.
+repository handles to names of the run (``Resources.new_name``: under the run's prefix, deleted at cleanup; a
+handle keeps its name when it is deleted and created again) and its image references to content made for this
+program alone (``images.unique_image``: nobody has pushed or scanned it before), and its upload handles
+(``u0``) to the upload ids the target answered (a step of an upload without one is not sent). Before each call
+the model (``ecrconf.checks.registry_model``) predicts its outcome; after it, ``invariants.disagreement``
+compares. The first call whose answer disagrees ends the program's judging (``diverged``): the model no longer
+knows what the target holds. A step whose outcome the evidence does not determine, or that would scan an image
+a second time, is not sent (``Step.skipped``), nor, unless ``refused``, one the model predicts to be refused;
+a step needing an operation the target does not implement is skipped too, and the operation named in
+``unsupported``.
 """
 
 from __future__ import annotations
@@ -54,7 +56,8 @@ class Step:
 
 
 class Unsent(Exception):
-    """A step not sent: its outcome is undetermined or it would scan an image again."""
+    """A step not sent: its outcome is undetermined, it would scan an image again, or it names an upload that
+    is not open."""
 
 
 class ProgramRun:

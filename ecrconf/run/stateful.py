@@ -152,8 +152,8 @@ def machine(invariant: Invariant, made: Programs, wait: float) -> type[stateful.
 
 def explore(invariant: Invariant, made: Programs, wait: float, *, known: bool) -> None:
     """The fixed programs meant for the invariant (EXAMPLES, as --replay-steps runs them), then the machine
-    under the current profile's bounds (BOUNDS); a known deviation is not shrunk, a new one for at most SHRINK_SECONDS; a fault
-    (NoVerdict) ends it at once (ecrconf.run.shrinking)."""
+    under the current profile's bounds (BOUNDS); a known deviation is not shrunk, a new one for at most
+    SHRINK_SECONDS; a fault (NoVerdict) ends it at once (ecrconf.run.shrinking)."""
     for path in sorted(EXAMPLES.glob("*.json")):
         if programs.meant_for(path, invariant.name):
             replay(invariant, made, programs.load(path), wait)

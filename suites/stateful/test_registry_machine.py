@@ -1,9 +1,10 @@
 """Programs of ECR calls judged as a whole: a Hypothesis state machine draws programs of calls (repositories
 created and deleted, with and without force; layers uploaded whole and in parts, in one step or as uploads in
-progress across the program (two open at once, a part or completion sent naming the other repository); OCI and Docker images and
-indexes put with and without a tag or imageDigest, re-tagged, on MUTABLE and IMMUTABLE repositories; images
-deleted by tag and by digest, between two pages of a listing; policies, lifecycle policies, resource tags; a
-scan) and compares every answer with a model of what real ECR holds (``ecrconf.checks.registry_model``).
+progress across the program (two open at once, a part or completion sent naming the other repository); OCI and
+Docker images and indexes put with and without a tag or imageDigest, re-tagged, on MUTABLE and IMMUTABLE
+repositories; images deleted by tag and by digest, between two pages of a listing; policies, lifecycle
+policies, resource tags; a scan) and compares every answer with a model of what real ECR holds
+(``ecrconf.checks.registry_model``).
 
 Each check below is one invariant, judged after every step of every program; a failure lists the shortest
 program found, numbered, with each request and answer, and a command that replays it against any endpoint
@@ -67,7 +68,8 @@ INVARIANTS = [
                                                                        "6.12"),
               "BatchCheckLayerAvailability MUST report each blob a program completed in a repository AVAILABLE, "
               "with layerSize the bytes uploaded in all its parts, and no blob whose upload is still open or was "
-              "refused as AVAILABLE (a blob only deleted images named is not judged).", stateful.after_reads("layers")),
+              "refused as AVAILABLE (a blob only deleted images named is not judged).",
+              stateful.after_reads("layers")),
 ]
 
 
