@@ -368,3 +368,25 @@ def test_a_blob_is_available_only_once_its_upload_completes_unless_the_knob_coun
     assert [layer["layerDigest"] for layer in before["layers"]] == (digests[:1] if knob else [])
     assert [layer["layerDigest"] for layer in after["layers"]] == digests[:1]
     assert [f["failureCode"] for f in after["failures"]] == ["MissingLayerDigest"]
+
+
+@pytest.mark.parametrize("knob", [False, True])
+def test_a_refused_completion_stores_nothing_unless_the_knob_stores_the_bytes_first(knob):
+    # research 6.3 (OBS-ECR): LayerPartTooSmallException; 6.12 (DOC) and ops L.6: a digest that does not match is
+    # InvalidLayerException. That a refused completion leaves no layer is INF (an error stores nothing).
+    small, other = uuid.uuid4().hex.encode(), uuid.uuid4().hex.encode()
+    with ReferenceEcr(Behaviour(refused_layer_stored=knob)) as url:
+        ref = Caller(url)
+        repo = ref.repository()
+        upload = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        assert part(ref, repo, upload, small, 0, 15).status == part(ref, repo, upload, small, 16, 31).status == 200
+        ref.fails("CompleteLayerUpload", where(repo, uploadId=upload, layerDigests=[images.digest_of(small)]),
+                  "LayerPartTooSmallException")
+        wrong = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        assert part(ref, repo, wrong, other, 0, len(other) - 1).status == 200
+        ref.fails("CompleteLayerUpload", where(repo, uploadId=wrong, layerDigests=["sha256:" + "1" * 64]),
+                  "InvalidLayerException")
+        layers = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=[
+            images.digest_of(small), images.digest_of(other)]))["layers"]
+    assert [layer["layerDigest"] for layer in layers] == (
+        [images.digest_of(small), images.digest_of(other)] if knob else [])

@@ -165,10 +165,12 @@ class Behaviour:
     # the one InitiateLayerUpload opened it in (UploadLayerPart and CompleteLayerUpload naming another repository
     # succeed, the blob landing in the repository named at completion); BatchCheckLayerAvailability's layerSize is
     # the size of the upload's last part, not of the whole blob; BatchCheckLayerAvailability reports a blob
-    # AVAILABLE as soon as an open upload has received all its bytes, before CompleteLayerUpload.
+    # AVAILABLE as soon as an open upload has received all its bytes, before CompleteLayerUpload; a
+    # CompleteLayerUpload refused (parts too small, a digest that does not match) stores the bytes received first.
     upload_id_any_repository: bool = False
     layer_size_of_last_part: bool = False
     layer_available_before_complete: bool = False
+    refused_layer_stored: bool = False
 
     # Breakages of the generic operation families (suites/operations). Also input_constraints, whose member
     # paths step into list items ("BatchDeleteImage.imageIds.imageTag"), answer_members, answer_omits,
