@@ -390,3 +390,26 @@ def test_a_refused_completion_stores_nothing_unless_the_knob_stores_the_bytes_fi
             images.digest_of(small), images.digest_of(other)]))["layers"]
     assert [layer["layerDigest"] for layer in layers] == (
         [images.digest_of(small), images.digest_of(other)] if knob else [])
+
+
+@pytest.mark.parametrize("knob", [False, True])
+def test_last_byte_received_is_the_offset_of_the_part_last_byte_unless_the_knob_counts_bytes(knob):
+    # ops L.2 (DOC): UploadLayerPart answers lastByteReceived == partLastByte (inclusive offsets, 0..n-1).
+    blob = uuid.uuid4().hex.encode()  # 32 bytes, sent as 0..15 and 16..31
+    with ReferenceEcr(Behaviour(last_byte_received_is_count=knob)) as url:
+        ref = Caller(url)
+        repo = ref.repository()
+        upload = ref.ok("InitiateLayerUpload", where(repo))["uploadId"]
+        answered = [part(ref, repo, upload, blob, first, last).body["lastByteReceived"]
+                    for first, last in ((0, 15), (16, 31))]
+    assert answered == ([16, 32] if knob else [15, 31])
+
+
+def test_last_byte_received_is_a_count_keeps_the_bytes_right():
+    blob = uuid.uuid4().hex.encode()
+    with ReferenceEcr(Behaviour(last_byte_received_is_count=True)) as url:
+        ref = Caller(url)
+        repo = ref.repository()
+        digest = ref.upload(repo, blob)
+        layers = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=[digest]))["layers"]
+    assert [(layer["layerAvailability"], layer["layerSize"]) for layer in layers] == [("AVAILABLE", len(blob))]

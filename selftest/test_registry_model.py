@@ -147,7 +147,7 @@ def _two_repositories() -> Registry:
 def test_an_upload_in_parts_keeps_the_size_of_all_its_parts():
     registry = _two_repositories()
     assert registry.initiate_upload("u0", "repo0", "sha256:big", MIB5 + 10).succeeds
-    assert registry.upload_part("u0", "repo0", 0, MIB5 - 1).succeeds
+    assert registry.upload_part("u0", "repo0", 0, MIB5 - 1).answer == (("lastByteReceived", MIB5 - 1),)  # ops L.2
     assert registry.upload_part("u0", "repo0", 5, 9).errors == {"InvalidLayerPartException"}  # not the next byte
     assert registry.upload_part("u0", "repo0", MIB5, MIB5 + 9).succeeds
     assert registry.repositories["repo0"].unfinished == {"sha256:big"}
@@ -194,3 +194,10 @@ def test_a_blob_already_there_is_refused_and_an_upload_goes_with_its_repository(
     assert registry.complete("u0", "repo0", right=True).errors == {"LayerAlreadyExistsException"}
     registry.initiate_upload("u1", "repo1", "sha256:other", 10)
     assert registry.delete_repository("repo1", force=False).succeeds and not registry.uploads
+
+
+def test_a_part_of_an_upload_sent_whole_answers_its_last_byte_and_needs_its_repository():
+    registry = _two_repositories()
+    assert registry.part_of_whole("repo0", 41).answer == (("lastByteReceived", 41),)  # ops L.2
+    registry.delete_repository("repo1", force=False)
+    assert registry.part_of_whole("repo1", 41).errors == {"RepositoryNotFoundException"}

@@ -81,6 +81,18 @@ def test_an_answer_agrees_with_the_outcome_predicted(exchange, outcome, agrees):
     assert (invariants.disagreement(exchange, outcome) == "") is agrees
 
 
+@pytest.mark.parametrize("body, misanswer", [
+    ({"lastByteReceived": 9}, ""),
+    ({"uploadId": "u"}, ""),  # a member the answer leaves out is not judged
+    ({"lastByteReceived": 10}, "UploadLayerPart answered lastByteReceived 10; the model predicts 9 (ops L.2)"),
+])
+def test_a_member_with_another_value_is_misanswered_but_not_a_disagreement(body, misanswer):
+    outcome = Outcome(evidence="ops L.2", answer=(("lastByteReceived", 9),))
+    exchange = answer("UploadLayerPart", body=body)
+    assert invariants.disagreement(exchange, outcome) == ""
+    assert invariants.misanswered(exchange, outcome) == misanswer
+
+
 # --- the invariants, catching and silent ------------------------------------------------------------
 
 def test_list_images_holds_for_the_model_in_any_order_and_smaller_pages():
@@ -305,3 +317,29 @@ def test_a_step_of_an_upload_that_is_not_open_is_skipped_and_changes_nothing():
         assert programs._validator().is_valid({"format": programs.FORMAT, "steps": [step]})
         assert run.run(step).skipped == "upload u1 is not open"
     assert not run.model.uploads and run.view().uploads == {}
+
+
+class Canned:
+    """Stands for the client: every call answered HTTP 200 with the body given for its operation."""
+    region = "us-east-1"
+
+    def __init__(self, bodies: dict):
+        self.bodies = bodies
+
+    def call(self, operation: str, payload: dict) -> Exchange:
+        return answer(operation, body=self.bodies.get(operation, {}))
+
+
+def test_a_part_answered_with_another_last_byte_fails_the_answers_check_and_the_program_goes_on():
+    """ops L.2: lastByteReceived == partLastByte. Another value is the answers check's problem; the state is what
+    the model says, so the program is still judged."""
+    run = ProgramRun(Canned({"InitiateLayerUpload": {"uploadId": "id-0"}, "UploadLayerPart": {"lastByteReceived": 0}}),
+                     Names(), "ns")
+    run.model.create_repository("repo0")
+    run.run({"step": "open_upload", "repository": "repo0", "upload": "u0", "image": "oci:0", "blob": "config"})
+    step = run.run({"step": "upload_part", "repository": "repo0", "upload": "u0", "bytes": "rest"})
+    size = run.model.uploads["u0"].size
+    assert [p.text for p in stateful.answers(run, step)] == [
+        f"UploadLayerPart answered lastByteReceived 0; the model predicts {size - 1} (ops L.2 (DOC): "
+        "lastByteReceived is partLastByte)"]
+    assert run.diverged is None and run.model.uploads["u0"].received == size

@@ -59,6 +59,18 @@ def disagreement(exchange: Exchange, outcome) -> str:
     return f"{exchange.operation} answered HTTP {exchange.status} {error or '(no error type)'}; the model predicts {outcome}"
 
 
+def misanswered(exchange: Exchange, outcome) -> str:
+    """How a successful answer's members differ from the values the outcome names (``Outcome.answer``, e.g.
+    UploadLayerPart's lastByteReceived, ops L.2); "" when they agree, when the answer leaves such a member out
+    (it may be optional) or when the call did not succeed. Not a disagreement: the state is as predicted."""
+    if exchange.status != 200 or not outcome.succeeds:
+        return ""
+    answered = {key: dig(exchange.body, key) for key, _ in outcome.answer}
+    return "; ".join(f"{exchange.operation} answered {key} {answered[key]!r}; the model predicts {value!r} "
+                     f"({outcome.evidence})" for key, value in outcome.answer
+                     if answered[key] is not None and answered[key] != value)
+
+
 def expected_entries(run, handle: str, status: str) -> list[tuple[str, str | None]]:
     """ListImages' entries the model expects (ops I.16): (digest as answered, tag) per tag, (digest, None)
     per untagged image, of filter.tagStatus status."""

@@ -24,11 +24,13 @@ MAX_PART = 10 * 1024 * 1024  # ops L.3 (DOC): 10 MiB or 20 MiB; a larger part is
 class Outcome:
     """A prediction for one call: success, one of ``errors`` (any order of ECR's checks is allowed when more
     than one applies), a batch call that succeeds with its one item failed (``item_failed``), or
-    ``undetermined`` (why the evidence does not say)."""
+    ``undetermined`` (why the evidence does not say). ``answer``: (member, value) pairs a successful answer
+    carries with these values when it carries the member (an optional member may be left out)."""
     errors: frozenset[str] = frozenset()
     item_failed: bool = False
     undetermined: str = ""
     evidence: str = ""
+    answer: tuple[tuple[str, object], ...] = ()
 
     @property
     def succeeds(self) -> bool:
@@ -155,6 +157,12 @@ class Registry:
             return fails(NOT_FOUND, evidence="research 4.1")
         return ok("ops L.1, L.2 (DOC)")
 
+    def part_of_whole(self, repo: str, last: int) -> Outcome:
+        """UploadLayerPart of an upload sent whole in one step (upload_blob, put_image), its last byte ``last``:
+        it needs the repository, and answers lastByteReceived == partLastByte (ops L.2, DOC)."""
+        outcome = self.in_repository(repo)
+        return Outcome(evidence=outcome.evidence, answer=(("lastByteReceived", last),)) if outcome.succeeds else outcome
+
     # --- uploads in progress (steps across the program) -------------------------------------------
 
     def initiate_upload(self, upload: str, repo: str, blob: str, size: int) -> Outcome:
@@ -182,7 +190,7 @@ class Registry:
             return fails("InvalidLayerPartException", evidence="ops L.4 (DOC): a part that does not continue "
                                                                "the upload")
         opened.parts.append(last - first + 1)
-        return ok("ops L.2 (DOC): lastByteReceived is partLastByte")
+        return Outcome(evidence="ops L.2 (DOC): lastByteReceived is partLastByte", answer=(("lastByteReceived", last),))
 
     def complete(self, upload: str, repo: str, *, right: bool) -> Outcome:
         """CompleteLayerUpload of the upload named ``upload`` with its blob's digest (``right``) or another,

@@ -43,6 +43,9 @@ class Call:
     exchange: Exchange
     outcome: Outcome | None  # None: a read inside a step, judged by the paging invariant
     problem: str = ""  # how the answer disagrees with the outcome ("" when it agrees)
+    # How a successful answer's members differ from the model's values: the answers check's alone, the program
+    # goes on (the state is what the model says).
+    misanswer: str = ""
 
 
 @dataclass
@@ -161,6 +164,7 @@ class ProgramRun:
         exchange = self.client.call(operation, payload)
         checks.responded(exchange)  # no answer: no verdict (TargetUnresponsive), never a disagreement
         call = Call(exchange, outcome, invariants.disagreement(exchange, outcome) if outcome else "")
+        call.misanswer = invariants.misanswered(exchange, outcome) if outcome and not call.problem else ""
         record.calls.append(call)
         if call.problem and self.diverged is None:
             self.diverged = call
@@ -207,7 +211,7 @@ class ProgramRun:
             self._send(record, "UploadLayerPart", {
                 "repositoryName": name, "uploadId": upload, "partFirstByte": first,
                 "partLastByte": first + len(part) - 1, "layerPartBlob": base64.b64encode(part).decode()},
-                self.model.in_repository(handle))
+                self.model.part_of_whole(handle, first + len(part) - 1))
             if not self._going_on():
                 return
         self._send(record, "CompleteLayerUpload", {"repositoryName": name, "uploadId": upload, "layerDigests": [digest]},

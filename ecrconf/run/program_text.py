@@ -23,7 +23,7 @@ def numbered(run) -> list[str]:
         shown += 1
         lines.append(f"{shown:>3}. {describe(step.step)}")
         for call in step.calls:
-            verdict = f"   <- {call.problem}" if call.problem else ""
+            verdict = f"   <- {call.problem or call.misanswer}" if call.problem or call.misanswer else ""
             lines.append(f"       {call.exchange.operation} {request(call.exchange)} -> {answer(call.exchange)}{verdict}")
         if step.cut:
             lines.append(f"       (no further call: {step.cut})")

@@ -49,8 +49,9 @@ class Invariant:
 
 
 def answers(run: ProgramRun, step: Step) -> list[invariants.Problem]:
-    """The calls of the step whose answers disagree with the model's outcomes."""
-    return [invariants.Problem(c.problem, c.exchange) for c in step.calls if c.problem]
+    """The calls of the step whose answers disagree with the model's outcomes, or carry another value of a
+    member the model predicts."""
+    return [invariants.Problem(c.problem or c.misanswer, c.exchange) for c in step.calls if c.problem or c.misanswer]
 
 
 def digests(run: ProgramRun, step: Step) -> list[invariants.Problem]:

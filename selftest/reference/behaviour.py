@@ -171,6 +171,9 @@ class Behaviour:
     layer_size_of_last_part: bool = False
     layer_available_before_complete: bool = False
     refused_layer_stored: bool = False
+    # UploadLayerPart answers lastByteReceived as the count of bytes received (partLastByte + 1), not the offset of
+    # the last byte (ops L.2: lastByteReceived == partLastByte, inclusive offsets); the part itself is kept right.
+    last_byte_received_is_count: bool = False
 
     # Breakages of the generic operation families (suites/operations). Also input_constraints, whose member
     # paths step into list items ("BatchDeleteImage.imageIds.imageTag"), answer_members, answer_omits,

@@ -61,8 +61,9 @@ def upload_layer_part(ctx: Context, request: dict) -> dict:
                              "uploadId": upload.id, "lastValidByteReceived": len(upload.data) - 1})
     upload.data += blob
     upload.part_sizes.append(len(blob))
+    # breakage last_byte_received_is_count: the count of bytes, one more than the offset of the last
     return {"registryId": repository.registry_id, "repositoryName": repository.name, "uploadId": upload.id,
-            "lastByteReceived": last}
+            "lastByteReceived": last + 1 if ctx.behaviour.last_byte_received_is_count else last}
 
 
 def complete_layer_upload(ctx: Context, request: dict) -> dict:
