@@ -343,3 +343,15 @@ def test_a_part_answered_with_another_last_byte_fails_the_answers_check_and_the_
         f"UploadLayerPart answered lastByteReceived 0; the model predicts {size - 1} (ops L.2 (DOC): "
         "lastByteReceived is partLastByte)"]
     assert run.diverged is None and run.model.uploads["u0"].received == size
+
+
+def test_a_fixed_program_runs_for_the_invariants_it_names_else_for_every_one(tmp_path):
+    steps = [{"step": "create_repository", "repository": "repo0", "mutability": "MUTABLE", "scan_on_push": False}]
+    (tmp_path / "some.json").write_text(json.dumps({"format": programs.FORMAT, "invariants": ["layers"], "steps": steps}))
+    programs.dump(steps, tmp_path / "all.json")
+    assert programs.load(tmp_path / "some.json") == steps
+    assert [programs.meant_for(tmp_path / "some.json", name) for name in ("layers", "answers")] == [True, False]
+    assert programs.meant_for(tmp_path / "all.json", "answers")
+    (tmp_path / "none.json").write_text(json.dumps({"format": programs.FORMAT, "invariants": [], "steps": steps}))
+    with pytest.raises(programs.ProgramInvalid, match="invariants"):
+        programs.load(tmp_path / "none.json")
