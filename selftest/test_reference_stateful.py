@@ -386,10 +386,13 @@ def test_a_refused_completion_stores_nothing_unless_the_knob_stores_the_bytes_fi
         assert part(ref, repo, wrong, other, 0, len(other) - 1).status == 200
         ref.fails("CompleteLayerUpload", where(repo, uploadId=wrong, layerDigests=["sha256:" + "1" * 64]),
                   "InvalidLayerException")
+        fine, good = ref.ok("InitiateLayerUpload", where(repo))["uploadId"], uuid.uuid4().hex.encode()
+        assert part(ref, repo, fine, good, 0, len(good) - 1).status == 200
+        ref.ok("CompleteLayerUpload", where(repo, uploadId=fine, layerDigests=[images.digest_of(good)]))  # not broken
         layers = ref.ok("BatchCheckLayerAvailability", where(repo, layerDigests=[
-            images.digest_of(small), images.digest_of(other)]))["layers"]
+            images.digest_of(small), images.digest_of(other), images.digest_of(good)]))["layers"]
     assert [layer["layerDigest"] for layer in layers] == (
-        [images.digest_of(small), images.digest_of(other)] if knob else [])
+        [images.digest_of(small), images.digest_of(other)] if knob else []) + [images.digest_of(good)]
 
 
 @pytest.mark.parametrize("knob", [False, True])

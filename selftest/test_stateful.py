@@ -289,16 +289,17 @@ def _layers(*entries: tuple[str, str, int]) -> Exchange:
         {"layerDigest": d, "layerAvailability": a, "layerSize": n} for d, a, n in entries], "failures": []})
 
 
-def test_layers_wants_completed_blobs_available_with_their_size_and_open_ones_not():
+def test_layers_wants_completed_blobs_available_with_their_size_and_unfinished_layers_open_ones_not():
     run, image = held_run()  # its two blobs completed, one byte each as the model was told
     config, layer = sorted(image.blobs)
     run.model.initiate_upload("u0", "repo0", "sha256:open", 10)
     assert invariants.judged_blobs(run.model.repositories["repo0"]) == {config: 1, layer: 1, "sha256:open": None}
     good = _layers((config, "AVAILABLE", 1), (layer, "AVAILABLE", 1), ("sha256:open", "UNAVAILABLE", 0))
-    assert invariants.layers(run, {"repo0": good}) == []
-    problems = invariants.layers(run, {"repo0": _layers((config, "AVAILABLE", 2), ("sha256:open", "AVAILABLE", 10))})
-    assert [p.text.split(": ", 1)[1] for p in problems] == [
-        f"{config} has layerSize 2; 1 bytes were uploaded", f"{layer}, completed (1 bytes), is not AVAILABLE",
+    assert invariants.layers(run, {"repo0": good}) == invariants.unfinished_layers(run, {"repo0": good}) == []
+    bad = {"repo0": _layers((config, "AVAILABLE", 2), ("sha256:open", "AVAILABLE", 10))}
+    assert [p.text.split(": ", 1)[1] for p in invariants.layers(run, bad)] == [
+        f"{config} has layerSize 2; 1 bytes were uploaded", f"{layer}, completed (1 bytes), is not AVAILABLE"]
+    assert [p.text.split(": ", 1)[1] for p in invariants.unfinished_layers(run, bad)] == [
         "sha256:open is AVAILABLE, but its upload was never completed"]
 
 
@@ -306,7 +307,7 @@ def test_layers_leaves_a_blob_only_deleted_images_named_unjudged():
     run, image = held_run()
     run.model.delete_image("repo0", digest=image.digest)
     assert invariants.judged_blobs(run.model.repositories["repo0"]) == {}
-    assert invariants.layers(run, {"repo0": _layers()}) == []
+    assert invariants.layers(run, {"repo0": _layers()}) == invariants.unfinished_layers(run, {"repo0": _layers()}) == []
 
 
 def test_a_step_of_an_upload_that_is_not_open_is_skipped_and_changes_nothing():

@@ -277,8 +277,34 @@ def judged_blobs(repository) -> dict[str, int | None]:
 
 def layers(run, answers: dict[str, Exchange]) -> list[Problem]:
     """BatchCheckLayerAvailability per live repository: each blob completed there AVAILABLE with layerSize
-    the bytes uploaded (ops L.8, DOC: the shape and layerSize); a blob whose upload is open or was refused not
-    AVAILABLE (a failure or UNAVAILABLE are both fine)."""
+    the bytes uploaded in all its parts (ops L.5, L.8, DOC: the shape, and layerSize is the layer's size)."""
+    def judge(what: str, digest: str, size: int | None, available: list[dict]) -> str:
+        if size is None:
+            return ""
+        if not available:
+            return f"{what}: {digest}, completed ({size} bytes), is not AVAILABLE"
+        if any(entry.get("layerSize") != size for entry in available):
+            sizes = ", ".join(repr(entry.get("layerSize")) for entry in available)
+            return f"{what}: {digest} has layerSize {sizes}; {size} bytes were uploaded"
+        return ""
+    return _judge_blobs(answers, run, judge)
+
+
+def unfinished_layers(run, answers: dict[str, Exchange]) -> list[Problem]:
+    """BatchCheckLayerAvailability per live repository: no blob whose upload there is open, or was refused
+    and never completed, is AVAILABLE (a failure entry or UNAVAILABLE are both fine). INF: no row says it,
+    it follows from CompleteLayerUpload being what makes a layer (ops L.5) and refusing what it refuses
+    (research 6.2, 6.3, 6.12)."""
+    def judge(what: str, digest: str, size: int | None, available: list[dict]) -> str:
+        if size is None and available:
+            return f"{what}: {digest} is AVAILABLE, but its upload was never completed"
+        return ""
+    return _judge_blobs(answers, run, judge)
+
+
+def _judge_blobs(answers: dict[str, Exchange], run, judge) -> list[Problem]:
+    """judge(what, digest, size or None, the AVAILABLE entries of digest) -> a problem or "", for every blob
+    judged_blobs() decides, in every repository's answer; an answer that is not HTTP 200 is a problem."""
     problems = []
     for handle, exchange in sorted(answers.items()):
         what = f"BatchCheckLayerAvailability of {handle}"
@@ -290,15 +316,9 @@ def layers(run, answers: dict[str, Exchange]) -> list[Problem]:
         for digest, size in sorted(judged_blobs(run.model.repositories[handle]).items()):
             available = [e for e in entries
                          if e.get("layerDigest") == digest and e.get("layerAvailability") == "AVAILABLE"]
-            if size is None and available:
-                problems.append(Problem(f"{what}: {digest} is AVAILABLE, but its upload was never completed",
-                                        exchange))
-            elif size is not None and not available:
-                problems.append(Problem(f"{what}: {digest}, completed ({size} bytes), is not AVAILABLE", exchange))
-            elif size is not None and any(e.get("layerSize") != size for e in available):
-                sizes = ", ".join(repr(e.get("layerSize")) for e in available)
-                problems.append(Problem(f"{what}: {digest} has layerSize {sizes}; {size} bytes were uploaded",
-                                        exchange))
+            problem = judge(what, digest, size, available)
+            if problem:
+                problems.append(Problem(problem, exchange))
     return problems
 
 

@@ -84,4 +84,4 @@ def layers(run, handles) -> dict:
 
 READS = {"list_images": list_images, "describe_images": describe_images, "batch_get_image": batch_get_image,
          "repositories": repositories, "policies": policies, "resource_tags": resource_tags,
-         "layers": layers}
+         "layers": layers, "unfinished_layers": layers}

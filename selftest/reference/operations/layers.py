@@ -74,15 +74,19 @@ def complete_layer_upload(ctx: Context, request: dict) -> dict:
     where = {"upload": upload.id, "repository": repository.name, "registry": repository.registry_id}
     if not upload.part_sizes:
         raise error("empty-upload", **where)
-    if ctx.behaviour.refused_layer_stored:  # breakage: the bytes are stored before they are judged
-        repository.layers.setdefault(digest_of(bytes(upload.data)), len(upload.data))
+
+    def refused(code: str, **details):
+        if ctx.behaviour.refused_layer_stored:  # breakage: a refused completion stores the bytes all the same
+            repository.layers.setdefault(digest_of(bytes(upload.data)), len(upload.data))
+        return error(code, **details)
+
     if any(size < MIN_PART for size in upload.part_sizes[:-1]):
-        raise error("layer-part-too-small")
+        raise refused("layer-part-too-small")
     calculated = digest_of(bytes(upload.data))
     if calculated not in request["layerDigests"] and not ctx.behaviour.layer_digest_checked:
         calculated = request["layerDigests"][0]  # breakage: the bytes stored under the digest given
     if calculated not in request["layerDigests"]:
-        raise error("invalid-layer", given=", ".join(request["layerDigests"]), calculated=calculated)
+        raise refused("invalid-layer", given=", ".join(request["layerDigests"]), calculated=calculated)
     _drop(ctx, repository, upload)
     if calculated in repository.layers:
         raise error("layer-already-exists", digest=calculated, repository=repository.name,
