@@ -11,6 +11,7 @@ import shlex
 
 import pytest
 
+from ecrconf import paths
 from ecrconf.checks import ConformanceFailure, invariants
 from ecrconf.checks.registry_model import Outcome, fails
 from ecrconf.generate import programs
@@ -215,6 +216,24 @@ def test_a_failure_lists_its_program_and_its_replay_fails_again_and_passes_where
     with strict as url:
         clean = _suite(strict, url, "-k", "test_digest", f"--replay-steps={saved}")
     assert clean.returncode == 0, clean.stdout[-3000:]
+
+
+def test_a_replayed_program_that_does_not_show_a_known_deviation_passes(tmp_path):
+    """One program shows nothing about the deviation the run's other programs showed: replayed under an
+    expectations file that lists its check, a program that holds is a pass, not an unexpected pass (exit 1,
+    "update the expectations file"); a replayed program that shows the deviation is still a known one."""
+    known = tmp_path / "known.toml"
+    known.write_text('[deviations."PutImage/stateful/test_digest"]\nseen = "digest: re-serialised"\nstatus = 200\n')
+    program = paths.data("fixtures", "programs", "retag.json")
+    strict = ReferenceEcr(Behaviour())
+    with strict as url:
+        clean = _suite(strict, url, "-k", "test_digest", f"--replay-steps={program}", f"--expectations={known}")
+    assert clean.returncode == 0, clean.stdout[-3000:]
+    assert "unexpected pass" not in clean.stdout and "1 of 1 checks pass" in clean.stdout, clean.stdout[-3000:]
+    broken = ReferenceEcr(Behaviour(manifest_reserialised=True))
+    with broken as url:
+        shown = _suite(broken, url, "-k", "test_digest", f"--replay-steps={program}", f"--expectations={known}")
+    assert shown.returncode == 0 and "1 expected" in shown.stdout, shown.stdout[-3000:]
 
 
 def test_a_malformed_program_file_is_bad_input(tmp_path):

@@ -14,12 +14,14 @@ from ecrconf.spec import evidence, recorded
 from ecrconf.run.expectations import Expectation
 
 
-def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: str) -> None:
+def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: str, replaying: bool = False) -> None:
     """Give every item the properties its record needs (check_id, operation, requirement, evidence,
     source) and its marks: advisory where its evidence is weaker than ``strictest`` (--evidence), a
     strict xfail where ``known`` (the expectations file, by check id) lists it and the entry has not
-    expired. A known deviation is then held to what was seen by ``settle.settle``. Failures are made
-    brief (``settle.install_brief_failures``)."""
+    expired. A known deviation is then held to what was seen by ``settle.settle``. ``replaying``
+    (--replay-steps): a stateful check runs one given program, which shows nothing about the deviation the
+    run's other programs showed, so its known deviation is not strict there (a program that holds is a pass,
+    ``settle.REPLAYED``). Failures are made brief (``settle.install_brief_failures``)."""
     today = datetime.date.today()
     for item in items:
         settle.install_brief_failures(item)
@@ -44,7 +46,9 @@ def mark(items: list[pytest.Item], *, known: dict[str, Expectation], strictest: 
         if entry and not entry.expired(today):
             item.stash[settle.KNOWN] = entry
             item.user_properties.append(("known_deviation", entry.seen))
-            item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=True))
+            replayed = replaying and item.path.is_relative_to(paths.SUITES / "stateful")
+            item.stash[settle.REPLAYED] = replayed
+            item.add_marker(pytest.mark.xfail(reason=settle.KNOWN_PREFIX + entry.recorded(), strict=not replayed))
 
 
 def suite_nodeid(item: pytest.Item) -> str:

@@ -237,7 +237,8 @@ def _expectations_file(config: pytest.Config) -> Path | None:
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     path = _expectations_file(config)
-    collection.mark(items, known=expectations.load(path) if path else {}, strictest=config.option.evidence)
+    collection.mark(items, known=expectations.load(path) if path else {}, strictest=config.option.evidence,
+                    replaying=bool(config.option.replay_steps))
 
 
 @pytest.hookimpl(wrapper=True)

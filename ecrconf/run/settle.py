@@ -8,7 +8,8 @@ applied the xfail marks of known deviations and advisory checks:
   also where a known deviation or an advisory mark would have excused a failure;
 - a known deviation holds only while the target answers with the status and error type the entry
   records; any other deviation is a new failure, whose message says what this run received;
-- an advisory check that passed is a plain pass, not "xpassed".
+- an advisory check that passed is a plain pass, not "xpassed"; so is a known deviation's stateful check
+  that replays one program (--replay-steps) which holds: that program does not show the deviation stopped.
 
 A conformance failure's text (what was received and expected, the exchange, a reproduction) replaces
 pytest's traceback of harness locals (``brief``), unless the user asked for a traceback style (``--tb``).
@@ -25,6 +26,7 @@ from ecrconf.resources import OperationNotImplemented
 
 KNOWN = pytest.StashKey[Expectation]()  # on an item whose check is a known deviation of the target
 KNOWN_PREFIX = "known deviation: "
+REPLAYED = pytest.StashKey[bool]()  # on a known deviation's stateful check that replays one program
 UNSUPPORTED = (checks.OperationUnsupported, OperationNotImplemented)
 
 
@@ -57,8 +59,8 @@ def settle(item: pytest.Item, call: pytest.CallInfo, report: pytest.TestReport) 
     excused = getattr(report, "wasxfail", None)
     note = None
     if excused is not None and report.passed:
-        if excused.startswith(evidence.ADVISORY_PREFIX):
-            del report.wasxfail  # an advisory check that holds is simply a pass
+        if excused.startswith(evidence.ADVISORY_PREFIX) or item.stash.get(REPLAYED, False):
+            del report.wasxfail  # an advisory check, or a replayed program, that holds is simply a pass
         return None
     if excused is not None and error is not None:
         if not judged(error):
