@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 from ecrconf import __version__, paths
 
@@ -58,9 +59,21 @@ def parser() -> argparse.ArgumentParser:
 
 def pytest_arguments(args: list[str]) -> list[str]:
     """The pytest command line of ``ecrconf run ARGS``: the suite's plugin, its ini file and rootdir (the
-    repository's in a checkout, the package's copy when installed), the suites when ARGS name no tests."""
+    repository's in a checkout, the package's copy when installed), the suites when ARGS name no tests; a
+    suite named as in the repository (``suites/stateful``) is the installed one (``suite_path``)."""
     return ["-p", "ecrconf.run.plugin", "-p", "ecrconf.run.whole_suite", "-c", str(paths.INI),
-            f"--rootdir={paths.ROOT}", *args]
+            f"--rootdir={paths.ROOT}", *(suite_path(arg) for arg in args)]
+
+
+def suite_path(arg: str) -> str:
+    """arg, or, installed, the package's copy of the suites' path or node id it names as the repository does
+    (``suites/stateful``, ``suites/stateful/test_registry_machine.py::test_layers``) when the run's folder
+    holds no such path and the package does: ``ecrconf run`` is "pytest in the repository" from any folder."""
+    head = arg.partition("::")[0]
+    if (not paths.INSTALLED or not head.startswith("suites/") or Path(head).exists()
+            or not (paths.ROOT / head).exists()):
+        return arg
+    return str(paths.ROOT / arg)
 
 
 def run(args: list[str]) -> int:
