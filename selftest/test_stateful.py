@@ -8,6 +8,7 @@ import json
 import os
 import re
 import shlex
+from types import SimpleNamespace
 
 import pytest
 
@@ -17,7 +18,7 @@ from ecrconf.checks.registry_model import Outcome, fails
 from ecrconf.generate import programs
 from ecrconf.resources import images
 from ecrconf.resources.program import ProgramRun, Step
-from ecrconf.run import options, stateful
+from ecrconf.run import options, program_text, stateful
 from ecrconf.wire import protocol
 from ecrconf.wire.exchange import Exchange, Request, Response
 from selftest import pytest_runs
@@ -375,3 +376,19 @@ def test_a_fixed_program_runs_for_the_invariants_it_names_else_for_every_one(tmp
     (tmp_path / "none.json").write_text(json.dumps({"format": programs.FORMAT, "invariants": [], "steps": steps}))
     with pytest.raises(programs.ProgramInvalid, match="invariants"):
         programs.load(tmp_path / "none.json")
+
+
+def test_a_failure_numbers_its_step_as_the_printed_program_does():
+    """Steps not sent are not in the printed or saved program: the failure and its notes number the failing
+    step among the steps sent, so "after step N" is step N of the program printed with it."""
+    run = ProgramRun(None, Names(), "ns")
+    unsent = {"step": "delete_tag", "repository": "repo0", "tag": "t0"}
+    sent = {"step": "put_image", "repository": "repo0", "image": "oci:0", "tag": None, "digest": "none", "upload": False}
+    run.steps = [Step(unsent, skipped="undetermined"), Step(sent, calls=[])]
+    run.diverged = SimpleNamespace(problem="it answered otherwise")
+    always = stateful.Invariant("digest", "PutImage", ("documented", "x"), "MUST",
+                                lambda run, step: [invariants.Problem("wrong digest", answer("PutImage"))])
+    with pytest.raises(ConformanceFailure, match=r"^digest: after step 1 \(put_image repo0"):
+        stateful.judge(always, run, run.steps[-1], 0.0)
+    assert run.notes == ["step 1: it answered otherwise; the program is judged no further"]
+    assert program_text.numbered(run)[1].startswith("  1. put_image")

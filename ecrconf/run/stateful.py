@@ -95,16 +95,22 @@ def judge(invariant: Invariant, run: ProgramRun, step: Step, wait: float) -> Non
     waited = time.monotonic() - started if wait else 0.0
     run.waited += waited
     if waited >= 0.05:
-        _note(run, f"waited {waited:.1f} s for {invariant.name} to hold after step {len(run.steps)}")
+        _note(run, f"waited {waited:.1f} s for {invariant.name} to hold after step {sent(run)}")
     if run.diverged is not None and not run.noted:
         run.noted = True
-        _note(run, f"step {len(run.steps)}: {run.diverged.problem}; the program is judged no further")
+        _note(run, f"step {sent(run)}: {run.diverged.problem}; the program is judged no further")
     if problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-        raise ConformanceFailure(f"{invariant.name}: after step {len(run.steps)} ({programs.describe(step.step)}): "
+        raise ConformanceFailure(f"{invariant.name}: after step {sent(run)} ({programs.describe(step.step)}): "
                                  f"{first.text}{more}", received="; ".join(p.text for p in problems[:4]),
                                  expected=invariant.requirement, exchange=first.exchange)
+
+
+def sent(run: ProgramRun) -> int:
+    """The number of the run's last step among the steps sent, as the printed and saved program numbers them
+    (a step not sent is in neither)."""
+    return sum(1 for s in run.steps if not s.skipped)
 
 
 def _note(run: ProgramRun, text: str) -> None:
