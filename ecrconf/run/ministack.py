@@ -25,6 +25,7 @@ import argparse
 import json
 import os
 import shutil
+import shlex
 import signal
 import socket
 import subprocess
@@ -40,6 +41,8 @@ from ecrconf import paths
 ROOT = paths.ROOT
 HEALTH = "/_ministack/health"
 EXIT_NOT_STARTED = 3
+# How a stateful failure's replay command starts the target again (pytest_environment).
+REPLAY_RUNNER_ENV = "ECRCONF_REPLAY_RUNNER"
 DUMMY_CREDENTIALS = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1",
                      "AWS_EC2_METADATA_DISABLED": "true"}
 
@@ -129,6 +132,13 @@ class MiniStack:
         return " | ".join(tail) or "no output"
 
 
+def pytest_environment(executable: str) -> dict[str, str]:
+    """pytest's environment (clean_environment) and how a stateful failure's replay command starts MiniStack
+    again (REPLAY_RUNNER_ENV, read by ecrconf.run.stateful.replay_command): this runner with this executable, since the run's MiniStack is gone by then."""
+    runner = ["python", "-m", "ecrconf.run.ministack", "--ministack", executable, "--"]
+    return {**clean_environment(), REPLAY_RUNNER_ENV: shlex.join(runner)}
+
+
 def pytest_command(endpoint: str, version: str, report_dir: str | None, extra: list[str]) -> list[str]:
     command = [sys.executable, "-m", "pytest", f"--endpoint={endpoint}", f"--target=ministack-{version}"]
     if report_dir:
@@ -207,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
             command = pytest_command(server.endpoint, version, report_dir, args.pytest_args)
             print(f"ecrconf.run.ministack: MiniStack {version} at {server.endpoint}; {' '.join(command[1:])}",
                   flush=True)
-            return run_pytest(command, clean_environment())
+            return run_pytest(command, pytest_environment(str(Path(args.ministack).resolve())))
     except Stopped as stopped:
         print(f"ecrconf.run.ministack: stopped by {stopped} before the suite ran", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -11,6 +11,7 @@ longer); the time waited is noted and reported.
 from __future__ import annotations
 
 import contextlib
+import os
 import shlex
 import time
 from collections.abc import Callable
@@ -27,6 +28,7 @@ from ecrconf.generate import programs
 from ecrconf.resources import program_reads
 from ecrconf.resources.program import ProgramRun, Step
 from ecrconf.run import program_text, shrinking
+from ecrconf.run.ministack import REPLAY_RUNNER_ENV
 from ecrconf.wire import protocol
 
 # Hypothesis's examples and steps per program, by profile; any other profile (the calibration's) as conformance.
@@ -214,16 +216,25 @@ def explained(failure: BaseException, run: ProgramRun | None, save: Callable[[li
 _REPLAYED_OPTIONS = ("region", "aws_profile", "target", "expectations", "consistency_wait")
 
 
+# Set by a runner that starts the target for this run alone (ecrconf.run.ministack): the command, ending in
+# "--", that starts another and runs pytest against it with the arguments that follow.
+RUNNER_ENV = REPLAY_RUNNER_ENV
+
+
 def replay_command(request, target, path: str) -> str:
     """The command that runs this program again with the verdict it had: the same target, region, credentials,
-    expectations and evidence level, from any folder when the suite is installed."""
+    expectations and evidence level, from any folder when the suite is installed; through the runner that
+    started the target (RUNNER_ENV), which names its endpoint and target, when one did."""
     option = request.config.option
-    args = [] if target.embedded else [f"--endpoint={target.redacted_endpoint()}"]
+    runner = os.environ.get(RUNNER_ENV, "")
+    args = [] if target.embedded or runner else [f"--endpoint={target.redacted_endpoint()}"]
     args += [f"--{name.replace('_', '-')}={getattr(option, name)}" for name in _REPLAYED_OPTIONS
-             if getattr(option, name, None) is not None]
+             if getattr(option, name, None) is not None and not (runner and name == "target")]
     if getattr(option, "evidence", "observed") != "observed":
         args.append(f"--evidence={option.evidence}")
     args += [f"--replay-steps={path}", "-k", request.node.name]
+    if runner:
+        return shlex.join([*shlex.split(runner), str(request.node.path.relative_to(request.config.rootpath)), *args])
     if paths.INSTALLED:  # pytest's rootdir is inside site-packages: a path relative to it resolves nowhere
         return shlex.join(["ecrconf", "run", str(request.node.path), *args])
     return shlex.join(["pytest", str(request.node.path.relative_to(request.config.rootpath)), *args])
