@@ -41,11 +41,11 @@ def test_a_run_of_the_ministack_runner_replays_through_the_runner(tmp_path, monk
     from ecrconf.run import ministack
 
     env = ministack.pytest_environment("/opt/ms/bin/ministack")
-    monkeypatch.setenv(stateful.RUNNER_ENV, env[stateful.RUNNER_ENV])
+    monkeypatch.setenv(stateful.REPLAY_RUNNER_ENV, env[stateful.REPLAY_RUNNER_ENV])
     request = _request(tmp_path, expectations="none", target="ministack-1.5.33")
     target = SimpleNamespace(embedded=False, redacted_endpoint=lambda: "http://127.0.0.1:9/")
     words = shlex.split(stateful.replay_command(request, target, "/p.json"))
     assert words[:6] == ["python", "-m", "ecrconf.run.ministack", "--ministack", "/opt/ms/bin/ministack", "--"]
     assert not any(word.startswith(("--endpoint", "--target")) for word in words)
     assert "--expectations=none" in words and words[-3:] == ["--replay-steps=/p.json", "-k", "test_answers"]
-    assert env["AWS_ACCESS_KEY_ID"] == "test" and stateful.RUNNER_ENV in env
+    assert env["AWS_ACCESS_KEY_ID"] == "test" and stateful.REPLAY_RUNNER_ENV in env

@@ -134,7 +134,8 @@ class MiniStack:
 
 def pytest_environment(executable: str) -> dict[str, str]:
     """pytest's environment (clean_environment) and how a stateful failure's replay command starts MiniStack
-    again (REPLAY_RUNNER_ENV, read by ecrconf.run.stateful.replay_command): this runner with this executable, since the run's MiniStack is gone by then."""
+    again (REPLAY_RUNNER_ENV, read by ecrconf.run.stateful.replay_command): this runner with this executable,
+    since the run's MiniStack is gone by then."""
     runner = ["python", "-m", "ecrconf.run.ministack", "--ministack", executable, "--"]
     return {**clean_environment(), REPLAY_RUNNER_ENV: shlex.join(runner)}
 

@@ -216,17 +216,13 @@ def explained(failure: BaseException, run: ProgramRun | None, save: Callable[[li
 _REPLAYED_OPTIONS = ("region", "aws_profile", "target", "expectations", "consistency_wait")
 
 
-# Set by a runner that starts the target for this run alone (ecrconf.run.ministack): the command, ending in
-# "--", that starts another and runs pytest against it with the arguments that follow.
-RUNNER_ENV = REPLAY_RUNNER_ENV
-
-
 def replay_command(request, target, path: str) -> str:
     """The command that runs this program again with the verdict it had: the same target, region, credentials,
     expectations and evidence level, from any folder when the suite is installed; through the runner that
-    started the target (RUNNER_ENV), which names its endpoint and target, when one did."""
+    started the target, when one did: the command in REPLAY_RUNNER_ENV (set by ecrconf.run.ministack), ending in
+    "--", starts another and runs pytest against it with the arguments that follow."""
     option = request.config.option
-    runner = os.environ.get(RUNNER_ENV, "")
+    runner = os.environ.get(REPLAY_RUNNER_ENV, "")
     args = [] if target.embedded or runner else [f"--endpoint={target.redacted_endpoint()}"]
     args += [f"--{name.replace('_', '-')}={getattr(option, name)}" for name in _REPLAYED_OPTIONS
              if getattr(option, name, None) is not None and not (runner and name == "target")]
