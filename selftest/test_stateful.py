@@ -4,6 +4,7 @@ replays clean; a malformed one is bad input, exit 4)."""
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import re
@@ -392,3 +393,14 @@ def test_a_failure_numbers_its_step_as_the_printed_program_does():
         stateful.judge(always, run, run.steps[-1], 0.0)
     assert run.notes == ["step 1: it answered otherwise; the program is judged no further"]
     assert program_text.numbered(run)[1].startswith("  1. put_image")
+
+
+def test_the_shipped_programs_name_only_invariants_the_suite_has():
+    """A fixed program runs only for the invariants it names: a misspelt name would never run it. (The suite's
+    module is read, not imported: its marks are the suite plugin's, unknown to the self-tests' pytest.)"""
+    source = ast.parse((paths.SUITES / "stateful" / "test_registry_machine.py").read_text())
+    names = {node.args[0].value for node in ast.walk(source)
+             if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "Invariant"}
+    named = {path.name: set(json.loads(path.read_text()).get("invariants", [])) for path in stateful.EXAMPLES.glob("*.json")}
+    assert len(names) == 11 and any(named.values()), (names, named)
+    assert all(wanted <= names for wanted in named.values()), named
