@@ -13,7 +13,7 @@ import pytest
 from ecrconf.resources import Resources, SetupFailed
 from ecrconf.resources.items import UNDOES
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
-from ecrconf.resources.turns import Turns
+from ecrconf.resources.turns import Turns, files as turn_files
 from ecrconf.run import outcomes
 from selftest import pytest_runs
 from selftest.reference import Behaviour, ReferenceEcr
@@ -270,3 +270,16 @@ def test_a_run_leaves_the_registry_as_it_found_it(tmp_path):
         assert done.returncode == 0, done.stdout[-3000:]
         assert " passed" in done.stdout and "skipped" not in done.stdout.splitlines()[-1], done.stdout[-1500:]
         assert _state(caller) == before
+
+
+def test_the_turn_files_of_an_endpoint_go_when_its_reference_stops():
+    """Whoever starts an endpoint deletes its turn files once it stops (no run uses it again): the self-tests
+    used to leave two in the temporary directory per reference endpoint."""
+    reference = ReferenceEcr()
+    url = reference.start()
+    try:
+        Turns(url).share()
+        assert all(path.exists() for path in turn_files(url))
+    finally:
+        reference.stop()
+    assert not any(path.exists() for path in turn_files(url))

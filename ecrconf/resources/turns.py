@@ -28,6 +28,13 @@ def files(endpoint: str, directory: Path | None = None) -> tuple[Path, Path]:
     return where / f"ecrconf-registry-{key}.gate", where / f"ecrconf-registry-{key}.lock"
 
 
+def remove_files(endpoint: str, directory: Path | None = None) -> None:
+    """Delete an endpoint's turn files: for whoever started the endpoint, once it is stopped and no run will
+    use it again (a run's embedded moto, a self-test's reference endpoint)."""
+    for path in files(endpoint, directory):
+        path.unlink(missing_ok=True)
+
+
 class Turns:
     """One process's turns with the registry of one endpoint: ``share`` when a check begins, ``alone``
     before it holds a registry-wide setting, ``end`` when it ends. The calls block until the turn comes."""

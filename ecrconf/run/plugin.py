@@ -22,7 +22,7 @@ from ecrconf.wire.client import EcrClient
 from ecrconf.generate import listings, programs, tables
 from ecrconf.resources import Resources, SetupFailed, sweeper
 from ecrconf.resources.registry import RegistryHold, RegistryWrites
-from ecrconf.resources.turns import Turns, files as turn_files
+from ecrconf.resources.turns import Turns, remove_files as remove_turn_files
 from ecrconf.resources.world import World
 from ecrconf.run.target import (EMBEDDED_CREDENTIALS, EXIT_NEEDS_CONSENT, EmbeddedMoto, Target, TargetUnusable,
                             is_real_aws, probe, resolve_credentials, resolve_region, strip_userinfo,
@@ -175,8 +175,7 @@ def pytest_sessionstart(session: pytest.Session) -> None:
     moto = EmbeddedMoto()
     config.stash[TARGET] = target = Target(moto.start(), "us-east-1", name, embedded=True)
     config.add_cleanup(moto.stop)
-    for path in turn_files(target.endpoint):  # only this run knows the endpoint: its turns go with it
-        config.add_cleanup(lambda path=path: path.unlink(missing_ok=True))
+    config.add_cleanup(lambda: remove_turn_files(target.endpoint))  # only this run knows the endpoint
 
 
 @pytest.hookimpl(optionalhook=True)

@@ -52,8 +52,7 @@ class ReferenceEcr:
 
     def stop(self) -> None:
         if self._server is not None:
-            for path in turns.files(self.url):  # what runs against this endpoint shared; none is left to run
-                path.unlink(missing_ok=True)
+            turns.remove_files(self.url)  # what runs against this endpoint shared; none is left to run
             self._server.shutdown()
             self._server.server_close()
             self._thread.join()
